@@ -1,0 +1,79 @@
+"""compact: the small convolutional SGAN of the Keras semi-supervised GAN tutorial.
+
+Discriminator: three 3x3 stride-2 convolutions of 128 channels with LeakyReLU,
+dropout, and a dense layer of K class logits. Real/fake comes from the same
+logits, D(x) = Z / (Z + 1), Z = sum(exp(logits)): the core's "logsumexp"
+objective. Generator: dense to 7x7x256, then transposed convolutions up to
+28x28 and tanh.
+"""
+
+from torch import nn
+
+from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, Recipe
+
+
+class CompactDiscriminator(nn.Module):
+    def __init__(self, num_classes: int, image: ImageSpec, width: int = 128, dropout: float = 0.4):
+        super().__init__()
+        layers, channels = [], image.channels
+        for _ in range(3):
+            layers += [nn.Conv2d(channels, width, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            channels = width
+        self.trunk = nn.Sequential(*layers, nn.Flatten())
+        side_h, side_w = image.height, image.width
+        for _ in range(3):
+            side_h, side_w = (side_h + 1) // 2, (side_w + 1) // 2
+        self.dropout = nn.Dropout(dropout)
+        self.classify = nn.Linear(width * side_h * side_w, num_classes)
+
+    def forward(self, x):
+        features = self.trunk(x)
+        return DiscriminatorOutput(logits=self.classify(self.dropout(features)), features=features)
+
+
+class CompactGenerator(nn.Module):
+    def __init__(self, z_dim: int, image: ImageSpec):
+        super().__init__()
+        self.side = (image.height // 4, image.width // 4)
+        self.project = nn.Sequential(
+            nn.Linear(z_dim, 256 * self.side[0] * self.side[1], bias=False),
+            nn.BatchNorm1d(256 * self.side[0] * self.side[1]),
+            nn.LeakyReLU(0.2),
+        )
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(64, image.channels, 4, stride=2, padding=1),
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        return self.upsample(self.project(z).view(z.shape[0], 256, *self.side))
+
+
+class Compact(Architecture):
+    name = "compact"
+    description = "3 stride-2 convs of 128 + dropout, K logits with D(x)=Z/(Z+1); 28x28"
+    image_size = (28, 28)
+    recipe = Recipe(
+        z_dim=100,
+        batch_size=50,  # the tutorial's half batches: 50 labelled, 50 unlabelled, 50 generated
+        labeled_batch_size=50,
+        iterations=12_000,  # 20 epochs of 600 batches
+        lr_d=2e-4,
+        lr_g=2e-4,
+        betas_d=(0.5, 0.999),
+        betas_g=(0.5, 0.999),
+        unsupervised="logsumexp",
+        generator_loss="non-saturating",
+    )
+
+    def build_generator(self, z_dim: int, image: ImageSpec) -> nn.Module:
+        return CompactGenerator(z_dim, image)
+
+    def build_discriminator(self, num_classes: int, image: ImageSpec) -> nn.Module:
+        return CompactDiscriminator(num_classes, image)

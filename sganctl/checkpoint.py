@@ -1,0 +1,108 @@
+"""Checkpoints: generator and discriminator weights in one safetensors file.
+
+Provenance (sganctl version, plugin name, package, version and API version,
+class names, image spec, normalisation) and the run's configuration travel as
+JSON in the file's metadata, so a checkpoint alone is enough to rebuild its
+networks through the plugin registry. Nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict
+
+import safetensors
+import safetensors.torch
+import torch
+from torch import nn
+
+from .api import ImageSpec
+from .errors import SganctlError
+from .files import atomic_path
+from .plugins import Registry
+
+FORMAT = "sganctl.checkpoint"
+FORMAT_VERSION = 1
+METADATA_KEY = "sganctl"
+
+
+@dataclass
+class Checkpoint:
+    path: Path
+    meta: dict
+    tensors: Dict[str, torch.Tensor]
+
+    @property
+    def image_spec(self) -> ImageSpec:
+        return ImageSpec(**self.meta["image_spec"])
+
+    @property
+    def class_names(self):
+        return self.meta["class_names"]
+
+    def state(self, prefix: str) -> Dict[str, torch.Tensor]:
+        """The state dict of one network ('generator' or 'discriminator')."""
+        cut = len(prefix) + 1
+        return {k[cut:]: v for k, v in self.tensors.items() if k.startswith(prefix + ".")}
+
+
+def save(path: Path, networks: Dict[str, nn.Module], meta: dict) -> None:
+    """Write the networks' weights and ``meta`` to ``path`` atomically."""
+    tensors = {
+        f"{prefix}.{key}": value.detach().to("cpu").contiguous()
+        for prefix, module in networks.items()
+        for key, value in module.state_dict().items()
+    }
+    header = {METADATA_KEY: json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, **meta})}
+    with atomic_path(path) as tmp:
+        safetensors.torch.save_file(tensors, str(tmp), metadata=header)
+
+
+def load(path: Path) -> Checkpoint:
+    """Read a checkpoint, refusing anything that is not an sganctl safetensors file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SganctlError(f"{path}: no such checkpoint; pass a run directory or a .safetensors file")
+    try:
+        with safetensors.safe_open(str(path), framework="pt") as handle:
+            header = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except (safetensors.SafetensorError, OSError, ValueError) as exc:
+        raise SganctlError(
+            f"{path}: not a readable safetensors file ({exc}); it is truncated or corrupt, "
+            "use another checkpoint"
+        ) from exc
+    try:
+        meta = json.loads(header[METADATA_KEY])
+        assert meta.get("format") == FORMAT
+    except (KeyError, ValueError, AssertionError):
+        raise SganctlError(
+            f"{path}: a safetensors file but not an sganctl checkpoint (no sganctl metadata)"
+        ) from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise SganctlError(
+            f"{path}: checkpoint format version {meta.get('format_version')} is not supported "
+            f"by this sganctl (version {FORMAT_VERSION}); upgrade sganctl"
+        )
+    return Checkpoint(path=path, meta=meta, tensors=tensors)
+
+
+def rebuild(ckpt: Checkpoint, which: str, registry: Registry) -> nn.Module:
+    """Build 'generator' or 'discriminator' through the plugin registry and load its weights."""
+    arch = registry.get(ckpt.meta["arch"])
+    if which == "generator":
+        module = arch.build_generator(ckpt.meta["config"]["z_dim"], ckpt.image_spec)
+    else:
+        module = arch.build_discriminator(len(ckpt.class_names), ckpt.image_spec)
+    try:
+        module.load_state_dict(ckpt.state(which), strict=True)
+    except RuntimeError as exc:
+        plugin = ckpt.meta.get("plugin", {})
+        first = str(exc).strip().splitlines()[0]
+        raise SganctlError(
+            f"{ckpt.path}: its {which} weights do not fit architecture '{arch.name}' as installed "
+            f"(checkpoint made with {plugin.get('package')} {plugin.get('version')}): {first}"
+        ) from None
+    return module

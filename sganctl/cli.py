@@ -1,0 +1,236 @@
+"""The ``sganctl`` command line: parsing and presentation only; the work lives elsewhere."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+
+out = Console()  # stdout: results for humans; --json output bypasses rich entirely
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+def _parse_grid(ctx, param, value: str):
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value or "")
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise click.BadParameter(f"'{value}' is not ROWSxCOLS with both at least 1, e.g. 4x4")
+    return int(match.group(1)), int(match.group(2))
+
+
+DEVICE_HELP = "auto (CUDA if available, else CPU), cpu, cuda or cuda:N."
+DATA_DIR_HELP = "Folder holding one folder per dataset (e.g. DIR/mnist/); also SGANCTL_DATA_DIR."
+
+
+class _Group(click.Group):
+    """Turns user-fixable errors into one line and exit status 2, without a traceback."""
+
+    def invoke(self, ctx):
+        from .errors import SganctlError
+
+        try:
+            return super().invoke(ctx)
+        except SganctlError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sganctl")
+def main():
+    """Train semi-supervised GANs that classify images from a handful of labels.
+
+    \b
+    sganctl archs                                       # installed architectures
+    sganctl train --arch compact --num-labeled 100      # train on MNIST
+    sganctl eval                                        # accuracy of the latest run
+    sganctl sample --grid 4x4                           # what the generator makes
+    """
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def archs(as_json):
+    """List the installed architecture plugins and whether each loads.
+
+    Example: sganctl archs --json
+    """
+    from .plugins import Registry
+    from .errors import PluginError
+
+    registry = Registry()
+    rows = []
+    for name in registry.names():
+        entry = registry.entries[name]
+        row = {"name": name, "package": entry.package, "version": entry.version,
+               "api_version": None, "status": "ok", "description": ""}
+        try:
+            arch = registry.get(name)
+            row.update(api_version=arch.api_version, description=arch.description)
+        except PluginError as exc:
+            row["status"] = f"error: {exc}"
+        rows.append(row)
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        out.print("No architecture plugins are installed; reinstall sganctl.")
+        return
+    table = Table(title="Architectures")
+    for column in ("name", "package", "version", "API", "status", "description"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        status = "[green]ok[/]" if row["status"] == "ok" else f"[red]{row['status']}[/]"
+        table.add_row(row["name"], row["package"], row["version"], str(row["api_version"] or "-"),
+                      status, row["description"])
+    out.print(table)
+
+
+@main.command()
+@click.option("--arch", required=True, help="Architecture plugin (see 'sganctl archs').")
+@click.option("--dataset", default="mnist", show_default=True, help="Dataset to train on.")
+@click.option("--num-labeled", type=click.IntRange(min=1), help="Number of labelled images (class-balanced).")
+@click.option("--labeled-rate", type=click.FloatRange(0, 1, min_open=True),
+              help="Fraction of the training set that keeps its labels, in (0, 1].")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option("--iterations", type=click.IntRange(min=1), help="Training iterations [recipe default].")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Unlabelled and generated batch size [recipe].")
+@click.option("--labeled-batch-size", type=click.IntRange(min=1), help="Labelled batch size [recipe].")
+@click.option("--lr-d", type=click.FloatRange(min=0, min_open=True), help="Discriminator learning rate.")
+@click.option("--lr-g", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, weights and batches.")
+@click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
+@click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder that gets a new numbered run directory.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary (with run_dir) on stdout.")
+def train(as_json, **options):
+    """Train an SGAN; the discriminator becomes the classifier.
+
+    Flags not given take the architecture's recipe defaults.
+
+    Example: sganctl train --arch compact --num-labeled 100 --data-dir ../shared/data
+    """
+    from .config import TrainConfig
+    from .training import train as run_training
+
+    if options["num_labeled"] is None and options["labeled_rate"] is None:
+        options["num_labeled"] = 100
+    result = run_training(TrainConfig(**options))
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    out.print(f"run directory: [bold]{result.run_dir}[/]", highlight=False)
+    out.print(f"test accuracy: [bold]{result.evaluation.accuracy:.4f}[/] on {result.evaluation.num_test} images "
+              f"after {result.iterations} iterations ({result.seconds:.1f} s)", highlight=False)
+    out.print(f"next: sganctl eval {result.run_dir} ; sganctl sample {result.run_dir} --grid 4x4",
+              highlight=False, soft_wrap=True)
+
+
+@main.command(name="eval")
+@click.argument("run", required=False)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def eval_command(run, data_dir, device, as_json):
+    """Test accuracy, per-class accuracy and confusion matrix of a run.
+
+    RUN is a run directory or checkpoint file; the default is the newest run under ./runs.
+
+    Example: sganctl eval runs/00000-compact-mnist-100 --json
+    """
+    from .console import info
+    from .data import DATASETS, load_split
+    from .devices import resolve_device
+    from .evaluate import evaluate
+    from .plugins import Registry
+    from . import checkpoint
+    from .runs import resolve_checkpoint
+
+    ckpt = checkpoint.load(resolve_checkpoint(run))
+    torch_device = resolve_device(device)
+    discriminator = checkpoint.rebuild(ckpt, "discriminator", Registry()).to(torch_device)
+    dataset = DATASETS[ckpt.meta["dataset"]]
+    test = load_split(dataset, "test", data_dir, info)
+    result = evaluate(discriminator, test.images, test.labels, ckpt.image_spec, ckpt.class_names, torch_device)
+    if as_json:
+        _emit_json({**result.to_dict(), "checkpoint": str(ckpt.path), "iteration": ckpt.meta.get("iteration")})
+        return
+    out.print(f"checkpoint: {ckpt.path} (iteration {ckpt.meta.get('iteration')}, arch {ckpt.meta['arch']})",
+              highlight=False)
+    out.print(f"test accuracy: [bold]{result.accuracy:.4f}[/] ({result.num_test} images)", highlight=False)
+    per_class = Table(title="Per-class accuracy")
+    per_class.add_column("class")
+    per_class.add_column("accuracy", justify="right")
+    per_class.add_column("images", justify="right")
+    for name, acc, row in zip(result.class_names, result.per_class, result.confusion):
+        per_class.add_row(name, f"{acc:.4f}", str(sum(row)))
+    out.print(per_class)
+    confusion = Table(title="Confusion matrix (rows: true, columns: predicted)")
+    confusion.add_column("")
+    for name in result.class_names:
+        confusion.add_column(name, justify="right")
+    for i, (name, row) in enumerate(zip(result.class_names, result.confusion)):
+        confusion.add_row(name, *[f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)])
+    out.print(confusion)
+
+
+@main.command()
+@click.argument("run", required=False)
+@click.option("--grid", default="4x4", show_default=True, callback=_parse_grid, help="ROWSxCOLS images.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="PNG to write [RUN/samples/...].")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same picture.")
+@click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def sample(run, grid, out_path, seed, device, force, as_json):
+    """Write a PNG grid of generated images and print its path.
+
+    Example: sganctl sample --grid 4x4 --out grid.png
+    """
+    from . import checkpoint
+    from .devices import resolve_device
+    from .errors import SganctlError
+    from .plugins import Registry
+    from .runs import resolve_checkpoint
+    from .sampling import generate, save_grid
+
+    rows, cols = grid
+    ckpt = checkpoint.load(resolve_checkpoint(run))
+    if out_path:
+        path = Path(out_path)
+        if path.exists() and not force:
+            raise SganctlError(f"{path} exists; pass --force to overwrite it or choose another --out")
+    else:
+        path = _free_name(ckpt.path.parent / "samples" / f"sample-{rows}x{cols}-seed{seed}.png")
+    torch_device = resolve_device(device)
+    generator = checkpoint.rebuild(ckpt, "generator", Registry()).to(torch_device)
+    pixels = generate(generator, rows * cols, ckpt.meta["config"]["z_dim"], seed, torch_device)
+    save_grid(pixels, rows, cols, path)
+    if as_json:
+        _emit_json({"path": str(path), "rows": rows, "cols": cols, "seed": seed, "checkpoint": str(ckpt.path)})
+    else:
+        click.echo(str(path))
+
+
+def _free_name(path: Path) -> Path:
+    """``path`` if free, else the first of path-2, path-3, ... that is: never overwrite silently."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Human output: rich on stderr, a live bar when interactive, plain periodic lines when not.
+
+Machine output (--json) is printed by the CLI on stdout alone, so everything
+here goes to stderr.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Dict, Optional
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+err = Console(stderr=True)
+
+
+def info(message: str) -> None:
+    err.print(message, highlight=False, soft_wrap=True)
+
+
+class TrainingProgress:
+    """Shows training progress: a rich bar on a terminal, else one line per log interval."""
+
+    def __init__(self, total: int, console: Console = err):
+        self.total = total
+        self.console = console
+        self.started = time.perf_counter()
+        self._bar: Optional[Progress] = None
+        if console.is_terminal:
+            self._bar = Progress(
+                TextColumn("[bold]training"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[losses]}"),
+                console=console,
+                transient=False,
+            )
+            self._task = self._bar.add_task("train", total=total, rate="", losses="")
+            self._bar.start()
+
+    def step(self, iteration: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=iteration)
+
+    def report(self, iteration: int, metrics: Dict[str, float]) -> None:
+        """Called at each log interval with the averaged metrics."""
+        elapsed = time.perf_counter() - self.started
+        rate = iteration / elapsed if elapsed > 0 else 0.0
+        losses = " ".join(f"{k}={v:.3f}" for k, v in metrics.items())
+        if self._bar is not None:
+            self._bar.update(self._task, completed=iteration, rate=f"{rate:.1f} it/s", losses=losses)
+        else:
+            self.console.print(
+                f"iter {iteration}/{self.total}  {rate:.2f} it/s  {losses}", highlight=False, soft_wrap=True
+            )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

@@ -1,0 +1,50 @@
+"""Where dataset files are looked for: --data-dir, SGANCTL_DATA_DIR, then the user cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import platformdirs
+
+DATA_DIR_ENV = "SGANCTL_DATA_DIR"
+CACHE_ENV = "SGANCTL_CACHE"
+
+
+def cache_root() -> Path:
+    """The user cache that downloads go to: SGANCTL_CACHE, else the platform's cache folder."""
+    override = os.environ.get(CACHE_ENV)
+    return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("sganctl"))
+
+
+def search_roots(data_dir: Optional[str]) -> List[Tuple[Path, str]]:
+    """Roots to search, in order, each with how it was chosen (for messages)."""
+    roots = []
+    if data_dir:
+        roots.append((Path(data_dir).expanduser(), "--data-dir"))
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        roots.append((Path(env).expanduser(), DATA_DIR_ENV))
+    roots.append((cache_root(), "cache"))
+    return roots
+
+
+def find_folder(dataset: str, filenames: List[str], data_dir: Optional[str]) -> Optional[Path]:
+    """The first folder holding every file, gzipped or not.
+
+    A root may hold one folder per dataset (ROOT/mnist/...) or be that folder itself.
+    """
+    for root, _ in search_roots(data_dir):
+        for folder in (root / dataset, root):
+            if all(find_file(folder, name) for name in filenames):
+                return folder
+    return None
+
+
+def find_file(folder: Path, name: str) -> Optional[Path]:
+    """``name`` (raw IDX) or ``name.gz`` in ``folder``, whichever exists; gzipped first."""
+    for candidate in (folder / f"{name}.gz", folder / name):
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,54 @@
+"""The labelled/unlabelled split: class-balanced, fixed by a seed, disjoint."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import torch
+
+from ..errors import SganctlError
+
+
+def labeled_count(total: int, num_labeled: Optional[int], labeled_rate: Optional[float]) -> int:
+    """How many labels the user asked for, from --num-labeled or --labeled-rate."""
+    if num_labeled is not None:
+        return num_labeled
+    if labeled_rate is None or not 0 < labeled_rate <= 1:
+        raise SganctlError(f"--labeled-rate must be in (0, 1], got {labeled_rate}")
+    return max(1, round(labeled_rate * total))
+
+
+def split_labeled(
+    labels: torch.Tensor, num_labeled: int, num_classes: int, seed: int
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the labelled images and of all the others (the unlabelled pool).
+
+    Each class gets num_labeled // K images; the remainder goes one each to
+    classes drawn with the seed. The same labels, count and seed always give
+    the same split.
+    """
+    if num_labeled < num_classes:
+        raise SganctlError(
+            f"--num-labeled {num_labeled} is fewer than one per class ({num_classes} classes); "
+            f"ask for at least {num_classes}"
+        )
+    if num_labeled > len(labels):
+        raise SganctlError(
+            f"--num-labeled {num_labeled} is more than the {len(labels)} training images"
+        )
+    gen = torch.Generator().manual_seed(seed)
+    quota = torch.full((num_classes,), num_labeled // num_classes)
+    quota[torch.randperm(num_classes, generator=gen)[: num_labeled % num_classes]] += 1
+    chosen = []
+    for cls in range(num_classes):
+        members = (labels == cls).nonzero().flatten()
+        if len(members) < quota[cls]:
+            raise SganctlError(
+                f"class {cls} has {len(members)} training images, fewer than the {int(quota[cls])} "
+                "labels a balanced split needs; ask for fewer labels"
+            )
+        chosen.append(members[torch.randperm(len(members), generator=gen)[: quota[cls]]])
+    labeled = torch.cat(chosen).sort().values
+    mask = torch.ones(len(labels), dtype=torch.bool)
+    mask[labeled] = False
+    return labeled, mask.nonzero().flatten()

@@ -1,0 +1,171 @@
+"""Find architecture plugins through entry points and load them on demand.
+
+Discovery reads package metadata only (the ``entrypoints`` package parses
+``entry_points.txt`` files), so listing plugins never imports them. A plugin is
+imported when a command uses it; whatever goes wrong then is wrapped in a
+:class:`PluginError` naming the plugin's package and version, so one broken
+plugin never breaks a command that does not use it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Dict, List, Optional
+
+import entrypoints
+
+from .api import (
+    ANY_SIZE,
+    API_VERSION,
+    ENTRY_POINT_GROUP,
+    GENERATOR_LOSSES,
+    UNSUPERVISED_OBJECTIVES,
+    Architecture,
+    Recipe,
+)
+from .errors import PluginError
+
+
+@dataclass
+class PluginEntry:
+    """One registered architecture as package metadata describes it, before import."""
+
+    name: str
+    package: str
+    version: str
+    target: str
+    entry_point: entrypoints.EntryPoint = field(repr=False)
+    rivals: List[str] = field(default_factory=list)
+    """Other packages registering the same name; non-empty means the name is unusable."""
+
+    @property
+    def origin(self) -> str:
+        return f"{self.package} {self.version}"
+
+
+def _version_of(distro) -> str:
+    if distro is None:
+        return "unknown"
+    if distro.version:
+        return distro.version
+    try:  # an in-tree .egg-info names no version; the installed metadata does
+        return metadata.version(distro.name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _normalise(package: str) -> str:
+    return package.lower().replace("-", "_").replace(".", "_")
+
+
+def discover(group: str = ENTRY_POINT_GROUP) -> Dict[str, PluginEntry]:
+    """All registered plugins by name, without importing any of them."""
+    found: Dict[str, List[PluginEntry]] = {}
+    for ep in entrypoints.get_group_all(group):
+        package = ep.distro.name if ep.distro else "unknown"
+        entry = PluginEntry(
+            name=ep.name,
+            package=package,
+            version=_version_of(ep.distro),
+            target=f"{ep.module_name}:{ep.object_name}" if ep.object_name else ep.module_name,
+            entry_point=ep,
+        )
+        same_name = found.setdefault(ep.name, [])
+        # The same distribution can be seen twice on sys.path (an in-tree
+        # .egg-info beside the installed .dist-info); that is not a clash.
+        if any(_normalise(e.package) == _normalise(package) for e in same_name):
+            continue
+        same_name.append(entry)
+    plugins = {}
+    for name, entries in found.items():
+        first = entries[0]
+        first.rivals = [e.origin for e in entries[1:]]
+        plugins[name] = first
+    return plugins
+
+
+def _check(obj, entry: PluginEntry) -> Architecture:
+    """Validate a loaded object against the contract; raise PluginError if it breaks it."""
+    where = f"architecture '{entry.name}' from {entry.origin}"
+
+    def fail(problem: str) -> PluginError:
+        return PluginError(f"{where}: {problem}; upgrade or uninstall {entry.package}")
+
+    if not all(hasattr(obj, a) for a in ("build_generator", "build_discriminator", "api_version")):
+        raise fail(f"entry point {entry.target} gives a {type(obj).__name__}, not an architecture")
+    version = getattr(obj, "api_version", None)
+    if version != API_VERSION:
+        raise fail(f"targets plugin API version {version!r}, this sganctl supports {API_VERSION}")
+    if getattr(obj, "name", None) != entry.name:
+        raise fail(f"calls itself {getattr(obj, 'name', None)!r} but is registered as {entry.name!r}")
+    recipe = getattr(obj, "recipe", None)
+    if not isinstance(recipe, Recipe):
+        raise fail("has no Recipe in its 'recipe' attribute")
+    if recipe.unsupervised not in UNSUPERVISED_OBJECTIVES:
+        raise fail(f"unknown unsupervised objective {recipe.unsupervised!r}")
+    if recipe.generator_loss not in GENERATOR_LOSSES:
+        raise fail(f"unknown generator loss {recipe.generator_loss!r}")
+    size = getattr(obj, "image_size", ANY_SIZE)
+    if size != ANY_SIZE and not (
+        isinstance(size, tuple) and len(size) == 2 and all(isinstance(s, int) and s > 0 for s in size)
+    ):
+        raise fail(f"image_size must be (height, width) or {ANY_SIZE!r}, got {size!r}")
+    channels = getattr(obj, "channels", None)
+    if channels is not None and not (isinstance(channels, int) and channels > 0):
+        raise fail(f"channels must be a positive int or None, got {channels!r}")
+    return obj
+
+
+def load(entry: PluginEntry) -> Architecture:
+    """Import one plugin and check it against the contract."""
+    if entry.rivals:
+        others = ", ".join([entry.origin, *entry.rivals])
+        raise PluginError(
+            f"architecture '{entry.name}' is registered by several packages ({others}); "
+            "uninstall all but one"
+        )
+    try:
+        obj = entry.entry_point.load()
+    except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+        raise PluginError(
+            f"architecture '{entry.name}' from {entry.origin} failed to import "
+            f"({type(exc).__name__}: {exc}); reinstall or uninstall {entry.package}"
+        ) from exc
+    if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "build_generator")):
+        try:
+            obj = obj()
+        except Exception as exc:  # noqa: BLE001
+            raise PluginError(
+                f"architecture '{entry.name}' from {entry.origin}: its factory {entry.target} "
+                f"raised {type(exc).__name__}: {exc}; upgrade or uninstall {entry.package}"
+            ) from exc
+    return _check(obj, entry)
+
+
+class Registry:
+    """The installed architectures: names known at once, plugins imported on first use."""
+
+    def __init__(self, entries: Optional[Dict[str, PluginEntry]] = None):
+        self.entries = discover() if entries is None else entries
+        self._loaded: Dict[str, Architecture] = {}
+
+    def names(self) -> List[str]:
+        return sorted(self.entries)
+
+    def get(self, name: str) -> Architecture:
+        if name not in self.entries:
+            raise PluginError(self._unknown(name))
+        if name not in self._loaded:
+            self._loaded[name] = load(self.entries[name])
+        return self._loaded[name]
+
+    def _unknown(self, name: str) -> str:
+        close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        installed = ", ".join(self.names()) or "none"
+        return (
+            f"unknown architecture '{name}'; {hint}installed: {installed} "
+            "(see 'sganctl archs')"
+        )

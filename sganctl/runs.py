@@ -1,0 +1,64 @@
+"""Run directories: one new numbered folder per training run, never reused."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+from .errors import SganctlError
+
+CHECKPOINT_NAME = "checkpoint.safetensors"
+DEFAULT_OUT = Path("runs")
+_NUMBERED = re.compile(r"^(\d{5})-")
+
+
+def _numbered(out: Path):
+    if not out.is_dir():
+        return []
+    runs = [(int(m.group(1)), p) for p in out.iterdir() if (m := _NUMBERED.match(p.name)) and p.is_dir()]
+    return sorted(runs)
+
+
+def create_run_dir(out: Path, label: str) -> Path:
+    """Make ``out/NNNNN-label`` with the next free number; a racing run just takes the next one."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        number = (_numbered(out)[-1][0] + 1) if _numbered(out) else 0
+        while True:
+            path = out / f"{number:05d}-{label}"
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                number += 1
+    except PermissionError as exc:
+        raise SganctlError(f"cannot create a run directory in {out}: permission denied; pass --out DIR") from exc
+    except OSError as exc:
+        raise SganctlError(f"cannot create a run directory in {out}: {exc.strerror or exc}") from exc
+
+
+def latest_run(out: Path = DEFAULT_OUT) -> Path:
+    """The newest run under ``out`` that has a checkpoint."""
+    for _, path in reversed(_numbered(Path(out))):
+        if (path / CHECKPOINT_NAME).is_file():
+            return path
+    raise SganctlError(
+        f"no run with a checkpoint under {out}/; train one with 'sganctl train --arch NAME' "
+        "or pass a run directory or checkpoint file"
+    )
+
+
+def resolve_checkpoint(target: Optional[str]) -> Path:
+    """A run directory, a checkpoint file, or (None) the newest run under ./runs, as a checkpoint path."""
+    if target is None:
+        return latest_run() / CHECKPOINT_NAME
+    path = Path(target)
+    if path.is_dir():
+        if (path / CHECKPOINT_NAME).is_file():
+            return path / CHECKPOINT_NAME
+        if _numbered(path):  # a folder of runs, like ./runs
+            return latest_run(path) / CHECKPOINT_NAME
+        raise SganctlError(f"{path}: no {CHECKPOINT_NAME} in this directory; is it a run directory?")
+    return path
