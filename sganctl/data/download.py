@@ -13,13 +13,13 @@ from ..errors import SganctlError
 from .idx import read_bytes
 
 MIRROR_ENV = "SGANCTL_MIRROR"
-"""A base URL serving a data-dir layout (BASE/<dataset>/<file>), tried before the public mirrors."""
+"""A base URL serving a data-dir layout (BASE/<dataset>/<file>), used instead of the public mirrors."""
 
 
 def mirrors_for(dataset: str, public: Iterable[str]) -> list:
+    """Base URLs to try in order: the user's own mirror alone when set, else the public ones."""
     override = os.environ.get(MIRROR_ENV)
-    bases = [f"{override.rstrip('/')}/{dataset}/"] if override else []
-    return bases + list(public)
+    return [f"{override.rstrip('/')}/{dataset}/"] if override else list(public)
 
 
 def fetch_verified(

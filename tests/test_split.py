@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from sganctl.data.split import labeled_count, split_labeled
+from sganctl.errors import SganctlError
+
+
+@pytest.fixture
+def labels():
+    return torch.arange(1000) % 10
+
+
+def test_balanced_and_disjoint(labels):
+    labeled, unlabeled = split_labeled(labels, 100, 10, seed=0)
+    assert torch.bincount(labels[labeled], minlength=10).tolist() == [10] * 10
+    assert len(set(labeled.tolist()) & set(unlabeled.tolist())) == 0
+    assert len(labeled) + len(unlabeled) == len(labels)
+
+
+def test_same_seed_same_split_other_seed_other_split(labels):
+    a, _ = split_labeled(labels, 50, 10, seed=3)
+    b, _ = split_labeled(labels, 50, 10, seed=3)
+    c, _ = split_labeled(labels, 50, 10, seed=4)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_remainder_goes_one_each_to_some_classes(labels):
+    labeled, _ = split_labeled(labels, 23, 10, seed=0)
+    counts = torch.bincount(labels[labeled], minlength=10)
+    assert counts.sum() == 23 and sorted(counts.tolist()) == [2] * 7 + [3] * 3
+
+
+def test_too_few_or_too_many_labels(labels):
+    with pytest.raises(SganctlError, match="fewer than one per class"):
+        split_labeled(labels, 5, 10, seed=0)
+    with pytest.raises(SganctlError, match="more than the 1000"):
+        split_labeled(labels, 1001, 10, seed=0)
+    skewed = torch.tensor([0] * 50 + [1] * 2)
+    with pytest.raises(SganctlError, match="class 1 has 2"):
+        split_labeled(skewed, 10, 2, seed=0)
+
+
+def test_labeled_rate():
+    assert labeled_count(60000, None, 0.2) == 12000
+    assert labeled_count(60000, 100, None) == 100
+    with pytest.raises(SganctlError):
+        labeled_count(60000, None, 1.5)
