@@ -60,7 +60,7 @@ def evaluate(
     confusion = torch.bincount(labels.cpu() * k + predicted, minlength=k * k).reshape(k, k)
     totals = confusion.sum(dim=1).clamp(min=1)
     return Evaluation(
-        accuracy=float(confusion.diag().sum() / max(len(labels), 1)),
+        accuracy=int(confusion.diag().sum()) / max(len(labels), 1),
         per_class=(confusion.diag() / totals).tolist(),
         confusion=confusion.tolist(),
         num_test=len(labels),
