@@ -14,7 +14,7 @@ callable (for example the class itself) that returns one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Optional, Tuple, Union
+from typing import Literal, NamedTuple
 
 import torch
 from torch import nn
@@ -43,7 +43,7 @@ class ImageSpec:
     width: int
 
     @property
-    def shape(self) -> Tuple[int, int, int]:
+    def shape(self) -> tuple[int, int, int]:
         return (self.channels, self.height, self.width)
 
 
@@ -68,12 +68,12 @@ class Recipe:
 
     z_dim: int = 100
     batch_size: int = 64
-    labeled_batch_size: Optional[int] = None  # None: same as batch_size
+    labeled_batch_size: int | None = None  # None: same as batch_size
     iterations: int = 10_000
     lr_d: float = 2e-4
     lr_g: float = 2e-4
-    betas_d: Tuple[float, float] = (0.5, 0.999)
-    betas_g: Tuple[float, float] = (0.5, 0.999)
+    betas_d: tuple[float, float] = (0.5, 0.999)
+    betas_g: tuple[float, float] = (0.5, 0.999)
     unsupervised: UnsupervisedObjective = "logsumexp"
     generator_loss: GeneratorLoss = "non-saturating"
 
@@ -88,7 +88,7 @@ class DiscriminatorOutput(NamedTuple):
 
     logits: torch.Tensor
     features: torch.Tensor
-    real_fake: Optional[torch.Tensor] = None
+    real_fake: torch.Tensor | None = None
 
 
 class Architecture:
@@ -102,9 +102,9 @@ class Architecture:
     name: str = ""
     description: str = ""
     api_version: int = API_VERSION
-    image_size: Union[Tuple[int, int], str] = ANY_SIZE
+    image_size: tuple[int, int] | str = ANY_SIZE
     """(height, width) the networks are built for (data are resized to it), or ANY_SIZE."""
-    channels: Optional[int] = None
+    channels: int | None = None
     """Channels the networks are built for, or None to take the dataset's."""
     recipe: Recipe = Recipe()
 

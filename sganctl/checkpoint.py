@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
 
 import safetensors
 import safetensors.torch
@@ -32,7 +31,7 @@ METADATA_KEY = "sganctl"
 class Checkpoint:
     path: Path
     meta: dict
-    tensors: Dict[str, torch.Tensor]
+    tensors: dict[str, torch.Tensor]
 
     @property
     def image_spec(self) -> ImageSpec:
@@ -42,13 +41,13 @@ class Checkpoint:
     def class_names(self):
         return self.meta["class_names"]
 
-    def state(self, prefix: str) -> Dict[str, torch.Tensor]:
+    def state(self, prefix: str) -> dict[str, torch.Tensor]:
         """The state dict of one network ('generator' or 'discriminator')."""
         cut = len(prefix) + 1
         return {k[cut:]: v for k, v in self.tensors.items() if k.startswith(prefix + ".")}
 
 
-def save(path: Path, networks: Dict[str, nn.Module], meta: dict) -> None:
+def save(path: Path, networks: dict[str, nn.Module], meta: dict) -> None:
     """Write the networks' weights and ``meta`` to ``path`` atomically."""
     tensors = {
         f"{prefix}.{key}": value.detach().to("cpu").contiguous()
@@ -68,7 +67,7 @@ def load(path: Path) -> Checkpoint:
     try:
         with safetensors.safe_open(str(path), framework="pt") as handle:
             header = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - not a dict
     except (safetensors.SafetensorError, OSError, ValueError) as exc:
         raise SganctlError(
             f"{path}: not a readable safetensors file ({exc}); it is truncated or corrupt, "
@@ -76,11 +75,10 @@ def load(path: Path) -> Checkpoint:
         ) from exc
     try:
         meta = json.loads(header[METADATA_KEY])
-        assert meta.get("format") == FORMAT
-    except (KeyError, ValueError, AssertionError):
-        raise SganctlError(
-            f"{path}: a safetensors file but not an sganctl checkpoint (no sganctl metadata)"
-        ) from None
+    except (KeyError, ValueError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise SganctlError(f"{path}: a safetensors file but not an sganctl checkpoint (no sganctl metadata)")
     if meta.get("format_version") != FORMAT_VERSION:
         raise SganctlError(
             f"{path}: checkpoint format version {meta.get('format_version')} is not supported "
@@ -91,18 +89,18 @@ def load(path: Path) -> Checkpoint:
 
 def rebuild(ckpt: Checkpoint, which: str, registry: Registry) -> nn.Module:
     """Build 'generator' or 'discriminator' through the plugin registry and load its weights."""
-    arch = registry.get(ckpt.meta["arch"])
+    name = ckpt.meta["arch"]
     if which == "generator":
-        module = arch.build_generator(ckpt.meta["config"]["z_dim"], ckpt.image_spec)
+        module = registry.build_generator(name, ckpt.meta["config"]["z_dim"], ckpt.image_spec)
     else:
-        module = arch.build_discriminator(len(ckpt.class_names), ckpt.image_spec)
+        module = registry.build_discriminator(name, len(ckpt.class_names), ckpt.image_spec)
     try:
         module.load_state_dict(ckpt.state(which), strict=True)
     except RuntimeError as exc:
         plugin = ckpt.meta.get("plugin", {})
         first = str(exc).strip().splitlines()[0]
         raise SganctlError(
-            f"{ckpt.path}: its {which} weights do not fit architecture '{arch.name}' as installed "
+            f"{ckpt.path}: its {which} weights do not fit architecture '{name}' as installed "
             f"(checkpoint made with {plugin.get('package')} {plugin.get('version')}): {first}"
         ) from None
     return module

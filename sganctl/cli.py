@@ -64,8 +64,8 @@ def archs(as_json):
 
     Example: sganctl archs --json
     """
-    from .plugins import Registry
     from .errors import PluginError
+    from .plugins import Registry
 
     registry = Registry()
     rows = []
@@ -149,19 +149,18 @@ def eval_command(run, data_dir, device, as_json):
 
     Example: sganctl eval runs/00000-compact-mnist-100 --json
     """
+    from . import checkpoint
     from .console import info
-    from .data import DATASETS, load_split
+    from .data import get_dataset, load_split
     from .devices import resolve_device
     from .evaluate import evaluate
     from .plugins import Registry
-    from . import checkpoint
     from .runs import resolve_checkpoint
 
     ckpt = checkpoint.load(resolve_checkpoint(run))
     torch_device = resolve_device(device)
     discriminator = checkpoint.rebuild(ckpt, "discriminator", Registry()).to(torch_device)
-    dataset = DATASETS[ckpt.meta["dataset"]]
-    test = load_split(dataset, "test", data_dir, info)
+    test = load_split(get_dataset(ckpt.meta["dataset"]), "test", data_dir, info)
     result = evaluate(discriminator, test.images, test.labels, ckpt.image_spec, ckpt.class_names, torch_device)
     if as_json:
         _emit_json({**result.to_dict(), "checkpoint": str(ckpt.path), "iteration": ckpt.meta.get("iteration")})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Optional, Tuple
 
 from .api import Recipe
 
@@ -16,27 +15,27 @@ class TrainConfig:
 
     arch: str
     dataset: str = "mnist"
-    num_labeled: Optional[int] = None
-    labeled_rate: Optional[float] = None
+    num_labeled: int | None = None
+    labeled_rate: float | None = None
     seed: int = 0
     device: str = "auto"
     out: str = "runs"
-    data_dir: Optional[str] = None
+    data_dir: str | None = None
     checkpoint_every: int = 1000
     log_every: int = 100
     # Recipe fields: None means "the plugin's default".
-    z_dim: Optional[int] = None
-    batch_size: Optional[int] = None
-    labeled_batch_size: Optional[int] = None
-    iterations: Optional[int] = None
-    lr_d: Optional[float] = None
-    lr_g: Optional[float] = None
-    betas_d: Optional[Tuple[float, float]] = None
-    betas_g: Optional[Tuple[float, float]] = None
-    unsupervised: Optional[str] = None
-    generator_loss: Optional[str] = None
+    z_dim: int | None = None
+    batch_size: int | None = None
+    labeled_batch_size: int | None = None
+    iterations: int | None = None
+    lr_d: float | None = None
+    lr_g: float | None = None
+    betas_d: tuple[float, float] | None = None
+    betas_g: tuple[float, float] | None = None
+    unsupervised: str | None = None
+    generator_loss: str | None = None
 
-    def with_recipe(self, recipe: Recipe) -> "TrainConfig":
+    def with_recipe(self, recipe: Recipe) -> TrainConfig:
         """A copy where every recipe field the user left unset takes the plugin's value."""
         values = asdict(self)
         for name in RECIPE_FIELDS:

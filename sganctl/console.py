@@ -7,10 +7,16 @@ here goes to stderr.
 from __future__ import annotations
 
 import time
-from typing import Dict, Optional
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 err = Console(stderr=True)
 
@@ -26,7 +32,7 @@ class TrainingProgress:
         self.total = total
         self.console = console
         self.started = time.perf_counter()
-        self._bar: Optional[Progress] = None
+        self._bar: Progress | None = None
         if console.is_terminal:
             self._bar = Progress(
                 TextColumn("[bold]training"),
@@ -46,7 +52,7 @@ class TrainingProgress:
         if self._bar is not None:
             self._bar.update(self._task, completed=iteration)
 
-    def report(self, iteration: int, metrics: Dict[str, float]) -> None:
+    def report(self, iteration: int, metrics: dict[str, float]) -> None:
         """Called at each log interval with the averaged metrics."""
         elapsed = time.perf_counter() - self.started
         rate = iteration / elapsed if elapsed > 0 else 0.0

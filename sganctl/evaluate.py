@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List
 
 import torch
 from torch import nn
@@ -15,10 +14,10 @@ from .preprocess import to_model_input
 @dataclass
 class Evaluation:
     accuracy: float
-    per_class: List[float]
-    confusion: List[List[int]]  # rows: true class, columns: predicted class
+    per_class: list[float]
+    confusion: list[list[int]]  # rows: true class, columns: predicted class
     num_test: int
-    class_names: List[str]
+    class_names: list[str]
 
     def to_dict(self) -> dict:
         return {
@@ -52,7 +51,7 @@ def evaluate(
     pixels: torch.Tensor,
     labels: torch.Tensor,
     spec: ImageSpec,
-    class_names: List[str],
+    class_names: list[str],
     device: torch.device,
 ) -> Evaluation:
     predicted = predict_logits(discriminator, pixels, spec, device).argmax(dim=1)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Dict, List, Optional
 
 import entrypoints
+from torch import nn
 
 from .api import (
     ANY_SIZE,
@@ -23,6 +23,7 @@ from .api import (
     GENERATOR_LOSSES,
     UNSUPERVISED_OBJECTIVES,
     Architecture,
+    ImageSpec,
     Recipe,
 )
 from .errors import PluginError
@@ -37,7 +38,7 @@ class PluginEntry:
     version: str
     target: str
     entry_point: entrypoints.EntryPoint = field(repr=False)
-    rivals: List[str] = field(default_factory=list)
+    rivals: list[str] = field(default_factory=list)
     """Other packages registering the same name; non-empty means the name is unusable."""
 
     @property
@@ -60,9 +61,9 @@ def _normalise(package: str) -> str:
     return package.lower().replace("-", "_").replace(".", "_")
 
 
-def discover(group: str = ENTRY_POINT_GROUP) -> Dict[str, PluginEntry]:
+def discover(group: str = ENTRY_POINT_GROUP) -> dict[str, PluginEntry]:
     """All registered plugins by name, without importing any of them."""
-    found: Dict[str, List[PluginEntry]] = {}
+    found: dict[str, list[PluginEntry]] = {}
     for ep in entrypoints.get_group_all(group):
         package = ep.distro.name if ep.distro else "unknown"
         entry = PluginEntry(
@@ -128,7 +129,7 @@ def load(entry: PluginEntry) -> Architecture:
         )
     try:
         obj = entry.entry_point.load()
-    except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+    except Exception as exc:
         raise PluginError(
             f"architecture '{entry.name}' from {entry.origin} failed to import "
             f"({type(exc).__name__}: {exc}); reinstall or uninstall {entry.package}"
@@ -136,7 +137,7 @@ def load(entry: PluginEntry) -> Architecture:
     if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "build_generator")):
         try:
             obj = obj()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise PluginError(
                 f"architecture '{entry.name}' from {entry.origin}: its factory {entry.target} "
                 f"raised {type(exc).__name__}: {exc}; upgrade or uninstall {entry.package}"
@@ -147,11 +148,11 @@ def load(entry: PluginEntry) -> Architecture:
 class Registry:
     """The installed architectures: names known at once, plugins imported on first use."""
 
-    def __init__(self, entries: Optional[Dict[str, PluginEntry]] = None):
+    def __init__(self, entries: dict[str, PluginEntry] | None = None):
         self.entries = discover() if entries is None else entries
-        self._loaded: Dict[str, Architecture] = {}
+        self._loaded: dict[str, Architecture] = {}
 
-    def names(self) -> List[str]:
+    def names(self) -> list[str]:
         return sorted(self.entries)
 
     def get(self, name: str) -> Architecture:
@@ -160,6 +161,30 @@ class Registry:
         if name not in self._loaded:
             self._loaded[name] = load(self.entries[name])
         return self._loaded[name]
+
+    def build_generator(self, name: str, z_dim: int, image: ImageSpec) -> nn.Module:
+        return self._build(name, "build_generator", z_dim, image)
+
+    def build_discriminator(self, name: str, num_classes: int, image: ImageSpec) -> nn.Module:
+        return self._build(name, "build_discriminator", num_classes, image)
+
+    def _build(self, name: str, method: str, *args) -> nn.Module:
+        """Call a plugin's builder; whatever it raises is reported as that plugin's fault."""
+        arch = self.get(name)
+        try:
+            module = getattr(arch, method)(*args)
+        except Exception as exc:
+            entry = self.entries[name]
+            raise PluginError(
+                f"architecture '{name}' from {entry.origin}: {method}{args} raised "
+                f"{type(exc).__name__}: {exc}; report it to the {entry.package} authors"
+            ) from exc
+        if not isinstance(module, nn.Module):
+            raise PluginError(
+                f"architecture '{name}' from {self.entries[name].origin}: {method} returned a "
+                f"{type(module).__name__}, not a torch.nn.Module"
+            )
+        return module
 
     def _unknown(self, name: str) -> str:
         close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)

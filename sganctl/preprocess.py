@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Tuple
-
 import torch
 import torch.nn.functional as F
 
@@ -20,7 +18,7 @@ NORMALISATION = {
 _LUMA = (0.299, 0.587, 0.114)
 
 
-def image_spec_for(arch: Architecture, data_shape: Tuple[int, int, int]) -> ImageSpec:
+def image_spec_for(arch: Architecture, data_shape: tuple[int, int, int]) -> ImageSpec:
     """The image spec the networks are built for: the plugin's size and channels, else the data's."""
     channels, height, width = data_shape
     if arch.image_size != ANY_SIZE:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
 
 from .errors import SganctlError
 
@@ -50,7 +49,7 @@ def latest_run(out: Path = DEFAULT_OUT) -> Path:
     )
 
 
-def resolve_checkpoint(target: Optional[str]) -> Path:
+def resolve_checkpoint(target: str | None) -> Path:
     """A run directory, a checkpoint file, or (None) the newest run under ./runs, as a checkpoint path."""
     if target is None:
         return latest_run() / CHECKPOINT_NAME

@@ -15,10 +15,12 @@ never waits on the host between steps.
 from __future__ import annotations
 
 import json
+import math
 import time
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 import torch
 
@@ -27,7 +29,7 @@ from . import objectives as obj
 from .api import API_VERSION
 from .config import TrainConfig
 from .console import TrainingProgress, info
-from .data import DATASETS, labeled_count, load_split, split_labeled
+from .data import get_dataset, labeled_count, load_split, split_labeled
 from .devices import resolve_device
 from .errors import SganctlError
 from .evaluate import Evaluation, evaluate
@@ -69,15 +71,13 @@ def _cycle_sampler(size: int, batch: int, device: torch.device, gen: torch.Gener
     return lambda: torch.randint(size, (batch,), device=device, generator=gen)
 
 
-def train(config: TrainConfig, registry: Optional[Registry] = None, log: Callable = info) -> TrainResult:
+def train(config: TrainConfig, registry: Registry | None = None, log: Callable = info) -> TrainResult:
     registry = registry or Registry()
     arch = registry.get(config.arch)
     cfg = config.with_recipe(arch.recipe)
     _validate(cfg)
     device = resolve_device(cfg.device)
-    spec_of_dataset = DATASETS.get(cfg.dataset)
-    if spec_of_dataset is None:
-        raise SganctlError(f"unknown dataset '{cfg.dataset}'; available: {', '.join(DATASETS)}")
+    spec_of_dataset = get_dataset(cfg.dataset)
 
     # Data: the labelled subset is fixed by the seed; every other training image is unlabelled.
     train_set = load_split(spec_of_dataset, "train", cfg.data_dir, log)
@@ -93,8 +93,8 @@ def train(config: TrainConfig, registry: Optional[Registry] = None, log: Callabl
 
     # Networks and optimisers.
     torch.manual_seed(cfg.seed)
-    generator = arch.build_generator(cfg.z_dim, spec).to(device)
-    discriminator = arch.build_discriminator(train_set.num_classes, spec).to(device)
+    generator = registry.build_generator(cfg.arch, cfg.z_dim, spec).to(device)
+    discriminator = registry.build_discriminator(cfg.arch, train_set.num_classes, spec).to(device)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g)
 
@@ -124,7 +124,6 @@ def train(config: TrainConfig, registry: Optional[Registry] = None, log: Callabl
     next_unlabeled = _cycle_sampler(len(unlabeled_x), cfg.batch_size, device, batch_gen)
     metric_sums = torch.zeros(len(METRICS), device=device)
     steps_in_sum = 0
-    progress = TrainingProgress(cfg.iterations)
     started = time.perf_counter()
 
     def save_checkpoint(iteration: int) -> Path:
@@ -136,8 +135,10 @@ def train(config: TrainConfig, registry: Optional[Registry] = None, log: Callabl
         save_grid(pixels, rows, cols, run_dir / "samples" / f"iter-{iteration:06d}.png")
         return path
 
-    metrics_file = open(run_dir / "metrics.jsonl", "a", buffering=1)
-    try:
+    with (
+        open(run_dir / "metrics.jsonl", "a", buffering=1) as metrics_file,
+        closing(TrainingProgress(cfg.iterations)) as progress,
+    ):
         for iteration in range(1, cfg.iterations + 1):
             idx = next_labeled()
             x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
@@ -181,9 +182,6 @@ def train(config: TrainConfig, registry: Optional[Registry] = None, log: Callabl
                 steps_in_sum = 0
             if iteration % cfg.checkpoint_every == 0 or last:
                 save_checkpoint(iteration)
-    finally:
-        progress.close()
-        metrics_file.close()
 
     seconds = time.perf_counter() - started
     result = evaluate(discriminator, test_set.images, test_set.labels, spec, test_set.classes, device)
@@ -192,7 +190,7 @@ def train(config: TrainConfig, registry: Optional[Registry] = None, log: Callabl
 
 
 def _check_finite(means: dict, iteration: int) -> None:
-    bad = [k for k, v in means.items() if v != v or v in (float("inf"), float("-inf"))]
+    bad = [k for k, v in means.items() if not math.isfinite(v)]
     if bad:
         raise SganctlError(
             f"training diverged by iteration {iteration} ({', '.join(bad)} not finite); "

@@ -48,7 +48,7 @@ class Runner:
     def __call__(self, *args, expect: int | None = 0, timeout: float = 600):
         proc = subprocess.run(
             [_sganctl_exe(), *map(str, args)], cwd=self.cwd, env=self.env,
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True, text=True, check=False, timeout=timeout,
         )
         if expect is not None:
             assert proc.returncode == expect, (

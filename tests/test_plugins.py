@@ -1,12 +1,11 @@
 import sys
 
 import pytest
+from fake_plugins import write_broken_plugins
 
 from sganctl.api import API_VERSION
 from sganctl.errors import PluginError
 from sganctl.plugins import Registry, discover
-
-from fake_plugins import write_broken_plugins
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List
 
 import torch
 
@@ -14,7 +13,7 @@ class ImageSet:
 
     images: torch.Tensor
     labels: torch.Tensor
-    classes: List[str]
+    classes: list[str]
 
     def __post_init__(self):
         assert self.images.dtype == torch.uint8 and self.images.dim() == 4

@@ -6,8 +6,8 @@ import hashlib
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import SganctlError
 from .idx import read_bytes

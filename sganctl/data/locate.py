@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional, Tuple
 
 import platformdirs
 
@@ -18,7 +17,7 @@ def cache_root() -> Path:
     return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("sganctl"))
 
 
-def search_roots(data_dir: Optional[str]) -> List[Tuple[Path, str]]:
+def search_roots(data_dir: str | None) -> list[tuple[Path, str]]:
     """Roots to search, in order, each with how it was chosen (for messages)."""
     roots = []
     if data_dir:
@@ -30,7 +29,7 @@ def search_roots(data_dir: Optional[str]) -> List[Tuple[Path, str]]:
     return roots
 
 
-def find_folder(dataset: str, filenames: List[str], data_dir: Optional[str]) -> Optional[Path]:
+def find_folder(dataset: str, filenames: list[str], data_dir: str | None) -> Path | None:
     """The first folder holding every file, gzipped or not.
 
     A root may hold one folder per dataset (ROOT/mnist/...) or be that folder itself.
@@ -42,7 +41,7 @@ def find_folder(dataset: str, filenames: List[str], data_dir: Optional[str]) -> 
     return None
 
 
-def find_file(folder: Path, name: str) -> Optional[Path]:
+def find_file(folder: Path, name: str) -> Path | None:
     """``name`` (raw IDX) or ``name.gz`` in ``folder``, whichever exists; gzipped first."""
     for candidate in (folder / f"{name}.gz", folder / name):
         if candidate.is_file():

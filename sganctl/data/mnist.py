@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Optional, Tuple
 
 import torch
 
@@ -20,11 +20,11 @@ class IdxDataset:
     """An MNIST-format dataset: file names per split, content checksums, mirrors."""
 
     name: str
-    classes: Tuple[str, ...]
-    files: Dict[str, Tuple[str, str]]  # split -> (images file, labels file), without .gz
-    sha256: Dict[str, str]  # file -> SHA-256 of its decompressed content
-    mirrors: Tuple[str, ...]
-    image_shape: Tuple[int, int, int] = (1, 28, 28)
+    classes: tuple[str, ...]
+    files: dict[str, tuple[str, str]]  # split -> (images file, labels file), without .gz
+    sha256: dict[str, str]  # file -> SHA-256 of its decompressed content
+    mirrors: tuple[str, ...]
+    image_shape: tuple[int, int, int] = (1, 28, 28)
 
     @property
     def filenames(self):
@@ -53,7 +53,13 @@ MNIST = IdxDataset(
 DATASETS = {MNIST.name: MNIST}
 
 
-def locate(spec: IdxDataset, data_dir: Optional[str], log: Callable[[str], None] = print) -> Path:
+def get_dataset(name: str) -> IdxDataset:
+    if name not in DATASETS:
+        raise SganctlError(f"unknown dataset '{name}'; available: {', '.join(DATASETS)}")
+    return DATASETS[name]
+
+
+def locate(spec: IdxDataset, data_dir: str | None, log: Callable[[str], None] = print) -> Path:
     """The folder holding the dataset's files, downloading them to the cache if need be."""
     folder = find_folder(spec.name, spec.filenames, data_dir)
     if folder is not None:
@@ -73,7 +79,7 @@ def locate(spec: IdxDataset, data_dir: Optional[str], log: Callable[[str], None]
 
 
 def load_split(
-    spec: IdxDataset, split: str, data_dir: Optional[str], log: Callable[[str], None] = print
+    spec: IdxDataset, split: str, data_dir: str | None, log: Callable[[str], None] = print
 ) -> ImageSet:
     """One split ('train' or 'test') as uint8 images [N, 1, 28, 28] and int64 labels."""
     folder = locate(spec, data_dir, log)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
-
 import torch
 
 from ..errors import SganctlError
 
 
-def labeled_count(total: int, num_labeled: Optional[int], labeled_rate: Optional[float]) -> int:
+def labeled_count(total: int, num_labeled: int | None, labeled_rate: float | None) -> int:
     """How many labels the user asked for, from --num-labeled or --labeled-rate."""
     if num_labeled is not None:
         return num_labeled
@@ -20,7 +18,7 @@ def labeled_count(total: int, num_labeled: Optional[int], labeled_rate: Optional
 
 def split_labeled(
     labels: torch.Tensor, num_labeled: int, num_classes: int, seed: int
-) -> Tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Indices of the labelled images and of all the others (the unlabelled pool).
 
     Each class gets num_labeled // K images; the remainder goes one each to
