@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -57,13 +58,19 @@ def main():
     """
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-def archs(as_json):
+@click.pass_context
+def archs(ctx, as_json):
     """List the installed architecture plugins and whether each loads.
 
-    Example: sganctl archs --json
+    \b
+    sganctl archs --json           # the list, as JSON
+    sganctl archs show compact     # one architecture in detail
+    sganctl archs check compact    # run the plugin contract checks
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from .errors import PluginError
     from .plugins import Registry
 
@@ -83,16 +90,104 @@ def archs(as_json):
         _emit_json(rows)
         return
     if not rows:
-        out.print("No architecture plugins are installed; reinstall sganctl.")
+        out.print("No architecture plugins are installed (or SGANCTL_PLUGINS names none); reinstall sganctl.")
         return
     table = Table(title="Architectures")
     for column in ("name", "package", "version", "API", "status", "description"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        status = "[green]ok[/]" if row["status"] == "ok" else f"[red]{row['status']}[/]"
+        status = "[green]ok[/]" if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
         table.add_row(row["name"], row["package"], row["version"], str(row["api_version"] or "-"),
                       status, row["description"])
     out.print(table)
+
+
+@archs.command(name="show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def archs_show(name, as_json):
+    """Description, package, image spec, recipe defaults and parameter counts of one architecture.
+
+    NAME is a registered name or package.module:attribute.
+
+    Example: sganctl archs show dcgan
+    """
+    from dataclasses import asdict
+
+    from .contract import PROBE_CLASSES, parameter_counts, probe_spec
+    from .plugins import Registry
+
+    registry = Registry()
+    arch = registry.get(name)
+    entry = registry.entries[name]
+    spec = probe_spec(arch, channels=1)
+    counts = parameter_counts(
+        registry.build_generator(name, arch.recipe.z_dim, spec),
+        registry.build_discriminator(name, PROBE_CLASSES, spec),
+    )
+    info = {
+        "name": name, "description": arch.description, "package": entry.package, "version": entry.version,
+        "api_version": arch.api_version, "target": entry.target,
+        "image_size": arch.image_size if arch.image_size == "any" else list(arch.image_size),
+        "channels": arch.channels or "dataset's",
+        "recipe": asdict(arch.recipe),
+        "parameters": {**counts, "for": f"{PROBE_CLASSES} classes, {spec.channels}x{spec.height}x{spec.width}"},
+    }
+    if as_json:
+        _emit_json(info)
+        return
+    table = Table(title=f"Architecture {name}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key in ("description", "package", "version", "api_version", "target", "image_size", "channels"):
+        table.add_row(key, str(info[key]))
+    for key, value in info["recipe"].items():
+        table.add_row(f"recipe.{key}", str(value))
+    table.add_row("generator parameters", f"{counts['generator']:,}")
+    table.add_row("discriminator parameters", f"{counts['discriminator']:,} ({info['parameters']['for']})")
+    out.print(table)
+
+
+@archs.command(name="check")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def archs_check(name, as_json):
+    """Check an architecture against the plugin contract on the CPU; exit 1 if a check fails.
+
+    Builds both networks, runs a forward and backward pass on a small batch and
+    checks shapes, the generator's range, finite values and gradients, for grey
+    and (when the plugin takes the dataset's channels) RGB images.
+
+    Example: sganctl archs check compact   (or: sganctl archs check mypkg.arch:MyArch)
+    """
+    from .contract import run_checks
+    from .plugins import Registry
+
+    registry = Registry()
+    arch = registry.get(name)
+    entry = registry.entries[name]
+    checks = []
+    for channels in (1, 3) if arch.channels is None else (arch.channels,):
+        checks += run_checks(
+            arch,
+            lambda z, spec: registry.build_generator(name, z, spec),
+            lambda k, spec: registry.build_discriminator(name, k, spec),
+            channels,
+        )
+    passed = all(c.passed for c in checks)
+    if as_json:
+        _emit_json({"name": name, "package": entry.package, "version": entry.version, "passed": passed,
+                    "checks": [c.to_dict() for c in checks]})
+    else:
+        table = Table(title=f"Contract checks: {name} ({entry.origin})")
+        for column in ("image", "check", "result"):
+            table.add_column(column)
+        table.add_column("detail", overflow="fold")
+        for c in checks:
+            table.add_row(c.image, escape(c.name), "[green]pass[/]" if c.passed else "[red]FAIL[/]", escape(c.detail))
+        out.print(table)
+        out.print("[green]all checks passed[/]" if passed else "[red]some checks failed[/]")
+    sys.exit(0 if passed else 1)
 
 
 @main.command()

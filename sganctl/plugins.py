@@ -10,6 +10,7 @@ plugin never breaks a command that does not use it.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -40,6 +41,8 @@ class PluginEntry:
     entry_point: entrypoints.EntryPoint = field(repr=False)
     rivals: list[str] = field(default_factory=list)
     """Other packages registering the same name; non-empty means the name is unusable."""
+    direct: bool = False
+    """Named as --arch module:attribute instead of registered; its name is what the object says."""
 
     @property
     def origin(self) -> str:
@@ -61,11 +64,39 @@ def _normalise(package: str) -> str:
     return package.lower().replace("-", "_").replace(".", "_")
 
 
+PLUGINS_ENV = "SGANCTL_PLUGINS"
+"""Comma-separated allow-list: ``name`` (from any package) or ``name@package``."""
+
+
+def _allowed() -> list[tuple[str, str | None]] | None:
+    value = os.environ.get(PLUGINS_ENV, "").strip()
+    if not value:
+        return None
+    items = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, package = item.partition("@")
+        items.append((name, _normalise(package) if package else None))
+    return items
+
+
+def _is_allowed(name: str, package: str, allowed) -> bool:
+    return allowed is None or any(
+        name == a_name and (a_pkg is None or a_pkg == _normalise(package)) for a_name, a_pkg in allowed
+    )
+
+
 def discover(group: str = ENTRY_POINT_GROUP) -> dict[str, PluginEntry]:
-    """All registered plugins by name, without importing any of them."""
+    """All registered plugins by name, without importing any of them.
+
+    With SGANCTL_PLUGINS set, only the plugins it names are kept; ``name@package``
+    picks one of several packages registering the same name.
+    """
+    allowed = _allowed()
     found: dict[str, list[PluginEntry]] = {}
     for ep in entrypoints.get_group_all(group):
         package = ep.distro.name if ep.distro else "unknown"
+        if not _is_allowed(ep.name, package, allowed):
+            continue
         entry = PluginEntry(
             name=ep.name,
             package=package,
@@ -99,7 +130,7 @@ def _check(obj, entry: PluginEntry) -> Architecture:
     version = getattr(obj, "api_version", None)
     if version != API_VERSION:
         raise fail(f"targets plugin API version {version!r}, this sganctl supports {API_VERSION}")
-    if getattr(obj, "name", None) != entry.name:
+    if not entry.direct and getattr(obj, "name", None) != entry.name:
         raise fail(f"calls itself {getattr(obj, 'name', None)!r} but is registered as {entry.name!r}")
     recipe = getattr(obj, "recipe", None)
     if not isinstance(recipe, Recipe):
@@ -145,6 +176,22 @@ def load(entry: PluginEntry) -> Architecture:
     return _check(obj, entry)
 
 
+def direct_entry(target: str) -> PluginEntry:
+    """An unregistered plugin named as ``package.module:attribute``, for development."""
+    module, _, attribute = target.partition(":")
+    top = module.split(".")[0]
+    packages = metadata.packages_distributions().get(top, [])
+    package = packages[0] if packages else f"unpackaged module {module}"
+    try:
+        version = metadata.version(package) if packages else "-"
+    except metadata.PackageNotFoundError:
+        version = "-"
+    return PluginEntry(
+        name=target, package=package, version=version, target=target,
+        entry_point=entrypoints.EntryPoint(target, module, attribute or None), direct=True,
+    )
+
+
 class Registry:
     """The installed architectures: names known at once, plugins imported on first use."""
 
@@ -156,6 +203,8 @@ class Registry:
         return sorted(self.entries)
 
     def get(self, name: str) -> Architecture:
+        if name not in self.entries and ":" in name:
+            self.entries[name] = direct_entry(name)
         if name not in self.entries:
             raise PluginError(self._unknown(name))
         if name not in self._loaded:
@@ -190,7 +239,8 @@ class Registry:
         close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}? " if close else ""
         installed = ", ".join(self.names()) or "none"
+        limited = f", limited by {PLUGINS_ENV}" if _allowed() is not None else ""
         return (
-            f"unknown architecture '{name}'; {hint}installed: {installed} "
+            f"unknown architecture '{name}'; {hint}installed: {installed}{limited} "
             "(see 'sganctl archs')"
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -29,6 +30,7 @@ from . import objectives as obj
 from .api import API_VERSION
 from .config import TrainConfig
 from .console import TrainingProgress, info
+from .contract import verify_shapes
 from .data import get_dataset, labeled_count, load_split, split_labeled
 from .devices import resolve_device
 from .errors import SganctlError
@@ -95,10 +97,15 @@ def train(config: TrainConfig, registry: Registry | None = None, log: Callable =
     torch.manual_seed(cfg.seed)
     generator = registry.build_generator(cfg.arch, cfg.z_dim, spec).to(device)
     discriminator = registry.build_discriminator(cfg.arch, train_set.num_classes, spec).to(device)
+    verify_shapes(
+        f"architecture '{cfg.arch}' from {registry.entries[cfg.arch].origin}", generator, discriminator,
+        cfg.z_dim, train_set.num_classes, spec, cfg.unsupervised == "two-head", device,
+    )
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g)
 
-    run_dir = create_run_dir(Path(cfg.out), f"{cfg.arch}-{cfg.dataset}-{cfg.num_labeled}")
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{cfg.arch}-{cfg.dataset}-{cfg.num_labeled}")
+    run_dir = create_run_dir(Path(cfg.out), label)
     entry = registry.entries[cfg.arch]
     meta = {
         "sganctl_version": __version__,

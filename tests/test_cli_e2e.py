@@ -100,21 +100,6 @@ def test_python_dash_m_and_archs(sganctl):
     assert "compact" in sganctl("archs").stdout
 
 
-def test_broken_plugins_are_listed_and_do_not_stop_training(sganctl, data_dir, tmp_path):
-    from fake_plugins import write_broken_plugins
-
-    site = tmp_path / "site"
-    write_broken_plugins(site)
-    sganctl.env["PYTHONPATH"] = str(site)
-    rows = {row["name"]: row for row in sganctl.json("archs")}
-    assert rows["ghost"]["status"].startswith("error:") and "missing_plugin 0.1" in rows["ghost"]["status"]
-    assert rows["future"]["status"].startswith("error:") and rows["mlp"]["status"] == "ok"
-    assert "several packages" in rows["compact"]["status"]
-    sganctl("train", "--arch", "tiny", "--num-labeled", "10", "--iterations", "2", "--data-dir", data_dir)
-    proc = sganctl("train", "--arch", "compact", "--num-labeled", "10", "--data-dir", data_dir, expect=2)
-    assert "uninstall all but one" in proc.stderr and "Traceback" not in proc.stderr
-
-
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -150,3 +135,24 @@ def test_corrupt_checkpoint_exit_2(sganctl, tmp_path):
     bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
     proc = sganctl("eval", bad, expect=2)
     assert "truncated or corrupt" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_unpackaged_plugin_trains_and_evaluates(sganctl, data_dir, tmp_path):
+    from fake_plugins import GOOD_ARCH
+
+    (tmp_path / "devplugin.py").write_text(GOOD_ARCH.format(name="dev", api_version=1))
+    sganctl.env["PYTHONPATH"] = str(tmp_path)
+    assert sganctl.json("archs", "show", "devplugin:Tiny")["name"] == "devplugin:Tiny"
+    sganctl("archs", "check", "devplugin:Tiny")
+    summary = sganctl.json("train", "--arch", "devplugin:Tiny", "--num-labeled", "10", "--iterations", "2",
+                           "--data-dir", data_dir)
+    assert "devplugin_Tiny" in summary["run_dir"]
+    assert sganctl.json("eval", "--data-dir", data_dir)["num_test"] == 10000
+
+
+def test_archs_show_and_check_builtins(sganctl):
+    shown = sganctl.json("archs", "show", "dcgan")
+    assert shown["image_size"] == [64, 64] and shown["recipe"]["generator_loss"] == "non-saturating+feature-matching"
+    assert shown["parameters"]["generator"] > 0 and shown["parameters"]["discriminator"] > 0
+    report = sganctl.json("archs", "check", "compact")
+    assert report["passed"] and len(report["checks"]) == 16

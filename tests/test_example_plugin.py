@@ -26,6 +26,7 @@ def test_install_train_eval_sample_uninstall(editable, sganctl, data_dir):
         assert rows["resnet"]["status"] == "ok", rows["resnet"]
         assert rows["resnet"]["package"].replace("_", "-") == "sganctl-resnet"
         assert rows["resnet"]["version"] == "0.1.0"
+        assert sganctl.json("archs", "check", "resnet")["passed"]
         summary = sganctl.json("train", "--arch", "resnet", "--num-labeled", "50", "--iterations", "3",
                                "--batch-size", "8", "--data-dir", data_dir)
         run = sganctl.cwd / summary["run_dir"]

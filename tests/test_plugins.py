@@ -54,3 +54,48 @@ def test_each_breakage_is_reported_with_package_and_version(broken_site):
 def test_unknown_name_suggests_close_ones():
     with pytest.raises(PluginError, match="did you mean compact"):
         Registry().get("compcat")
+
+
+def test_unpackaged_plugin_by_module_and_attribute(tmp_path, monkeypatch):
+    from fake_plugins import GOOD_ARCH
+
+    (tmp_path / "devplugin.py").write_text(GOOD_ARCH.format(name="dev", api_version=1))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = Registry()
+    arch = registry.get("devplugin:Tiny")
+    assert arch.name == "dev"
+    assert registry.entries["devplugin:Tiny"].package == "unpackaged module devplugin"
+    with pytest.raises(PluginError, match="failed to import"):
+        registry.get("nosuchdevmodule:Tiny")
+    sys.modules.pop("devplugin", None)
+
+
+def test_sganctl_plugins_allow_list(monkeypatch):
+    monkeypatch.setenv("SGANCTL_PLUGINS", "mlp, compact@sganctl, dcgan@someone-else")
+    assert set(discover()) == {"mlp", "compact"}
+    with pytest.raises(PluginError, match="limited by SGANCTL_PLUGINS"):
+        Registry().get("dcgan")
+
+
+def test_contract_checks_pass_for_builtins_and_catch_breakage():
+    from torch import nn
+
+    from sganctl.contract import run_checks
+
+    registry = Registry()
+    for name in ("mlp", "compact"):
+        arch = registry.get(name)
+        checks = run_checks(arch, arch.build_generator, arch.build_discriminator, channels=3)
+        assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+
+    class Unbounded(nn.Module):  # no tanh: output leaves [-1, 1]
+        def __init__(self, z_dim, image):
+            super().__init__()
+            self.shape, self.body = image.shape, nn.Linear(z_dim, image.channels * image.height * image.width)
+
+        def forward(self, z):
+            return 100 * self.body(z).view(-1, *self.shape)
+
+    arch = registry.get("mlp")
+    failed = {c.name for c in run_checks(arch, Unbounded, arch.build_discriminator) if not c.passed}
+    assert failed == {"generator output in [-1, 1]"}
