@@ -47,16 +47,22 @@ class Checkpoint:
         return {k[cut:]: v for k, v in self.tensors.items() if k.startswith(prefix + ".")}
 
 
-def save(path: Path, networks: dict[str, nn.Module], meta: dict) -> None:
-    """Write the networks' weights and ``meta`` to ``path`` atomically."""
+def save(path: Path, networks: dict[str, nn.Module], meta: dict, extra: dict | None = None) -> None:
+    """Write the networks' weights, ``extra`` tensors and ``meta`` to ``path`` atomically.
+
+    The file is serialised in memory and written with ordinary file I/O, so a
+    full disk surfaces as the OSError it is.
+    """
     tensors = {
         f"{prefix}.{key}": value.detach().to("cpu").contiguous()
         for prefix, module in networks.items()
         for key, value in module.state_dict().items()
     }
+    tensors.update(extra or {})
     header = {METADATA_KEY: json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, **meta})}
+    data = safetensors.torch.save(tensors, metadata=header)
     with atomic_path(path) as tmp:
-        safetensors.torch.save_file(tensors, str(tmp), metadata=header)
+        tmp.write_bytes(data)
 
 
 def load(path: Path) -> Checkpoint:
@@ -94,13 +100,18 @@ def rebuild(ckpt: Checkpoint, which: str, registry: Registry) -> nn.Module:
         module = registry.build_generator(name, ckpt.meta["config"]["z_dim"], ckpt.image_spec)
     else:
         module = registry.build_discriminator(name, len(ckpt.class_names), ckpt.image_spec)
+    return load_weights(ckpt, which, module)
+
+
+def load_weights(ckpt: Checkpoint, which: str, module: nn.Module) -> nn.Module:
+    """Load one network's weights strictly; a mismatch names the plugin version that made them."""
     try:
         module.load_state_dict(ckpt.state(which), strict=True)
     except RuntimeError as exc:
         plugin = ckpt.meta.get("plugin", {})
         first = str(exc).strip().splitlines()[0]
         raise SganctlError(
-            f"{ckpt.path}: its {which} weights do not fit architecture '{name}' as installed "
+            f"{ckpt.path}: its {which} weights do not fit architecture '{ckpt.meta['arch']}' as installed "
             f"(checkpoint made with {plugin.get('package')} {plugin.get('version')}): {first}"
         ) from None
     return module

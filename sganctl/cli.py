@@ -36,13 +36,14 @@ class _Group(click.Group):
     """Turns user-fixable errors into one line and exit status 2, without a traceback."""
 
     def invoke(self, ctx):
-        from .errors import SganctlError
+        from .errors import SganctlError, TrainingInterrupted
 
         try:
             return super().invoke(ctx)
         except SganctlError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+            prefix = "" if isinstance(exc, TrainingInterrupted) else "Error: "
+            click.echo(f"{prefix}{exc}", err=True)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,7 +192,7 @@ def archs_check(name, as_json):
 
 
 @main.command()
-@click.option("--arch", required=True, help="Architecture plugin (see 'sganctl archs').")
+@click.option("--arch", help="Architecture plugin (see 'sganctl archs'), or package.module:attribute.")
 @click.option("--dataset", default="mnist", show_default=True, help="Dataset to train on.")
 @click.option("--num-labeled", type=click.IntRange(min=1), help="Number of labelled images (class-balanced).")
 @click.option("--labeled-rate", type=click.FloatRange(0, 1, min_open=True),
@@ -206,22 +207,37 @@ def archs_check(name, as_json):
 @click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
 @click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
               help="Folder that gets a new numbered run directory.")
-@click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Write a checkpoint (and a sample grid) every N iterations; at most N are lost to a crash.")
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
+              help="Continue RUN_DIR from its checkpoint (only --iterations, --device and intervals may change).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary (with run_dir) on stdout.")
-def train(as_json, **options):
+@click.pass_context
+def train(ctx, as_json, resume_dir, **options):
     """Train an SGAN; the discriminator becomes the classifier.
 
-    Flags not given take the architecture's recipe defaults.
+    Flags not given take the architecture's recipe defaults. Ctrl-C (or SIGTERM)
+    finishes the current step, writes a checkpoint and says how to resume.
 
+    \b
     Example: sganctl train --arch compact --num-labeled 100 --data-dir ../shared/data
+    Resume:  sganctl train --resume runs/00000-compact-mnist-100 --iterations 20000
     """
     from .config import TrainConfig
+    from .training import resume
     from .training import train as run_training
 
-    if options["num_labeled"] is None and options["labeled_rate"] is None:
-        options["num_labeled"] = 100
-    result = run_training(TrainConfig(**options))
+    if resume_dir is not None:
+        given = {k: v for k, v in options.items()
+                 if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+        result = resume(resume_dir, given)
+    else:
+        if options["arch"] is None:
+            raise click.UsageError("pass --arch NAME (see 'sganctl archs') or --resume RUN_DIR")
+        if options["num_labeled"] is None and options["labeled_rate"] is None:
+            options["num_labeled"] = 100
+        result = run_training(TrainConfig(**options))
     if as_json:
         _emit_json(result.to_dict())
         return

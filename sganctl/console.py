@@ -28,8 +28,9 @@ def info(message: str) -> None:
 class TrainingProgress:
     """Shows training progress: a rich bar on a terminal, else one line per log interval."""
 
-    def __init__(self, total: int, console: Console = err):
+    def __init__(self, total: int, start: int = 0, console: Console = err):
         self.total = total
+        self.start = start
         self.console = console
         self.started = time.perf_counter()
         self._bar: Progress | None = None
@@ -45,7 +46,7 @@ class TrainingProgress:
                 console=console,
                 transient=False,
             )
-            self._task = self._bar.add_task("train", total=total, rate="", losses="")
+            self._task = self._bar.add_task("train", total=total, completed=start, rate="", losses="")
             self._bar.start()
 
     def step(self, iteration: int) -> None:
@@ -55,7 +56,7 @@ class TrainingProgress:
     def report(self, iteration: int, metrics: dict[str, float]) -> None:
         """Called at each log interval with the averaged metrics."""
         elapsed = time.perf_counter() - self.started
-        rate = iteration / elapsed if elapsed > 0 else 0.0
+        rate = (iteration - self.start) / elapsed if elapsed > 0 else 0.0
         losses = " ".join(f"{k}={v:.3f}" for k, v in metrics.items())
         if self._bar is not None:
             self._bar.update(self._task, completed=iteration, rate=f"{rate:.1f} it/s", losses=losses)

@@ -8,14 +8,17 @@ Each iteration:
      the same generated batch, so the generator runs forward once per step.
 
 Data live on the training device as uint8 and batches are drawn by index
-there; losses are summed on the device and read only at log time, so the loop
-never waits on the host between steps.
+there; losses are summed on the device and read only at log and checkpoint
+time, so the loop never waits on the host between steps.
+
+A run can always be continued: every checkpoint holds the weights, the
+optimiser states and the random generators' states, and SIGINT/SIGTERM end
+the current step and write one before exiting.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 from collections.abc import Callable
@@ -25,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from . import __version__, checkpoint
+from . import __version__, checkpoint, resume_state
 from . import objectives as obj
 from .api import API_VERSION
 from .config import TrainConfig
@@ -33,16 +36,19 @@ from .console import TrainingProgress, info
 from .contract import verify_shapes
 from .data import get_dataset, labeled_count, load_split, split_labeled
 from .devices import resolve_device
-from .errors import SganctlError
+from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluate import Evaluation, evaluate
 from .files import write_json
 from .plugins import Registry
 from .preprocess import NORMALISATION, image_spec_for, to_model_input
 from .runs import CHECKPOINT_NAME, create_run_dir
 from .sampling import generate, save_grid
+from .stop_signals import stop_requests
 
 METRICS = ("loss_d_sup", "loss_d_unsup", "loss_g", "acc_labeled")
 SAMPLE_GRID = (8, 8)
+RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "data_dir", "out")
+"""Settings a resumed run may change; any other one that differs is refused."""
 
 
 @dataclass
@@ -68,22 +74,53 @@ class TrainResult:
         }
 
 
-def _cycle_sampler(size: int, batch: int, device: torch.device, gen: torch.Generator) -> Callable:
-    """Random indices into a pool of ``size``, drawn on the device."""
-    return lambda: torch.randint(size, (batch,), device=device, generator=gen)
-
-
 def train(config: TrainConfig, registry: Registry | None = None, log: Callable = info) -> TrainResult:
+    """Start a new run in a new run directory."""
+    if config.num_labeled is not None and config.labeled_rate is not None:
+        raise SganctlError("pass either --num-labeled or --labeled-rate, not both")
     registry = registry or Registry()
-    arch = registry.get(config.arch)
-    cfg = config.with_recipe(arch.recipe)
+    cfg = config.with_recipe(registry.get(config.arch).recipe)
+    return _run(cfg, registry, log)
+
+
+def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registry | None = None,
+           log: Callable = info) -> TrainResult:
+    """Continue a run from its checkpoint; ``overrides`` may only change RESUME_MAY_CHANGE."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CHECKPOINT_NAME).is_file():
+        raise SganctlError(f"cannot resume {run_dir}: it holds no {CHECKPOINT_NAME}; is it a run directory?")
+    ckpt = checkpoint.load(run_dir / CHECKPOINT_NAME)
+    if f"{resume_state.RNG_PREFIX}.cpu" not in ckpt.tensors:
+        raise SganctlError(f"cannot resume {run_dir}: its checkpoint holds weights only, no training state")
+    stored = ckpt.meta["config"]
+    for key, value in (overrides or {}).items():
+        if key not in RESUME_MAY_CHANGE and value is not None and value != stored.get(key):
+            flag = "--" + key.replace("_", "-")
+            raise SganctlError(
+                f"cannot resume {run_dir} with {flag} {value}: the run used {stored.get(key)}; "
+                f"drop {flag} or start a new run"
+            )
+    allowed = {k: v for k, v in (overrides or {}).items() if k in RESUME_MAY_CHANGE and v is not None}
+    cfg = TrainConfig(**{**stored, **allowed})
+    cfg.betas_d, cfg.betas_g = tuple(cfg.betas_d), tuple(cfg.betas_g)
+    done = ckpt.meta["iteration"]
+    if cfg.iterations <= done:
+        raise SganctlError(
+            f"{run_dir} has already trained {done} of {cfg.iterations} iterations; "
+            f"pass --iterations N with N > {done} to train further"
+        )
+    return _run(cfg, registry or Registry(), log, resume_from=ckpt)
+
+
+def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) -> TrainResult:
     _validate(cfg)
+    arch = registry.get(cfg.arch)
     device = resolve_device(cfg.device)
-    spec_of_dataset = get_dataset(cfg.dataset)
+    dataset = get_dataset(cfg.dataset)
 
     # Data: the labelled subset is fixed by the seed; every other training image is unlabelled.
-    train_set = load_split(spec_of_dataset, "train", cfg.data_dir, log)
-    test_set = load_split(spec_of_dataset, "test", cfg.data_dir, log)
+    train_set = load_split(dataset, "train", cfg.data_dir, log)
+    test_set = load_split(dataset, "test", cfg.data_dir, log)
     cfg.num_labeled = labeled_count(len(train_set), cfg.num_labeled, cfg.labeled_rate)
     labeled_idx, unlabeled_idx = split_labeled(train_set.labels, cfg.num_labeled, train_set.num_classes, cfg.seed)
     if len(unlabeled_idx) == 0:  # every image labelled: the real batch for the GAN comes from them
@@ -97,15 +134,13 @@ def train(config: TrainConfig, registry: Registry | None = None, log: Callable =
     torch.manual_seed(cfg.seed)
     generator = registry.build_generator(cfg.arch, cfg.z_dim, spec).to(device)
     discriminator = registry.build_discriminator(cfg.arch, train_set.num_classes, spec).to(device)
-    verify_shapes(
-        f"architecture '{cfg.arch}' from {registry.entries[cfg.arch].origin}", generator, discriminator,
-        cfg.z_dim, train_set.num_classes, spec, cfg.unsupervised == "two-head", device,
-    )
+    origin = f"architecture '{cfg.arch}' from {registry.entries[cfg.arch].origin}"
+    verify_shapes(origin, generator, discriminator, cfg.z_dim, train_set.num_classes, spec,
+                  cfg.unsupervised == "two-head", device)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g)
+    batch_gen = torch.Generator(device=device).manual_seed(cfg.seed)
 
-    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{cfg.arch}-{cfg.dataset}-{cfg.num_labeled}")
-    run_dir = create_run_dir(Path(cfg.out), label)
     entry = registry.entries[cfg.arch]
     meta = {
         "sganctl_version": __version__,
@@ -119,90 +154,155 @@ def train(config: TrainConfig, registry: Registry | None = None, log: Callable =
         "config": cfg.to_dict(),
         "device": str(device),
     }
-    write_json(run_dir / "config.json", meta)
+    if resume_from is None:
+        start = 0
+        label = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{cfg.arch}-{cfg.dataset}-{cfg.num_labeled}")
+        run_dir = create_run_dir(Path(cfg.out), label)
+        write_json(run_dir / "config.json", meta)
+    else:
+        start, run_dir = resume_from.meta["iteration"], resume_from.path.parent
+        _restore(resume_from, generator, discriminator, opt_d, opt_g, batch_gen, device)
+        write_json(run_dir / "config.json", {**meta, "resumed_at": start})
+        log(f"resuming at iteration {start}")
     log(f"run directory: {run_dir}")
     log(
         f"{cfg.arch} on {cfg.dataset}: {len(labeled_idx)} labelled, {len(unlabeled_idx)} unlabelled, "
         f"{cfg.iterations} iterations, batch {cfg.batch_size}, device {device}"
     )
 
-    batch_gen = torch.Generator(device=device).manual_seed(cfg.seed)
-    next_labeled = _cycle_sampler(len(labeled_x), cfg.labeled_batch_size, device, batch_gen)
-    next_unlabeled = _cycle_sampler(len(unlabeled_x), cfg.batch_size, device, batch_gen)
-    metric_sums = torch.zeros(len(METRICS), device=device)
-    steps_in_sum = 0
-    started = time.perf_counter()
-
-    def save_checkpoint(iteration: int) -> Path:
-        path = run_dir / CHECKPOINT_NAME
-        checkpoint.save(path, {"generator": generator, "discriminator": discriminator},
-                        {**meta, "iteration": iteration})
+    def save_checkpoint(iteration: int) -> None:
+        """Weights plus everything a resume needs, then a sample grid; refuses non-finite weights."""
+        networks = {"generator": generator, "discriminator": discriminator}
+        if not all(torch.isfinite(p).all() for m in networks.values() for p in m.parameters()):
+            raise _diverged(run_dir, iteration, "weights")
+        extra, optim_meta = {}, {}
+        for name, optimizer in (("d", opt_d), ("g", opt_g)):
+            tensors, optim_meta[name] = resume_state.optimizer_tensors(name, optimizer)
+            extra.update(tensors)
+        extra.update(resume_state.rng_tensors(batch_gen))
+        checkpoint.save(run_dir / CHECKPOINT_NAME, networks,
+                        {**meta, "iteration": iteration, "optimizers": optim_meta}, extra)
         rows, cols = SAMPLE_GRID
         pixels = generate(generator, rows * cols, cfg.z_dim, cfg.seed, device)
         save_grid(pixels, rows, cols, run_dir / "samples" / f"iter-{iteration:06d}.png")
-        return path
+        _status(run_dir, "running", iteration)
 
-    with (
-        open(run_dir / "metrics.jsonl", "a", buffering=1) as metrics_file,
-        closing(TrainingProgress(cfg.iterations)) as progress,
-    ):
-        for iteration in range(1, cfg.iterations + 1):
-            idx = next_labeled()
-            x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
-            x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
-            z = torch.randn(cfg.batch_size, cfg.z_dim, device=device, generator=batch_gen)
-            fake = generator(z)
+    next_labeled = _sampler(len(labeled_x), cfg.labeled_batch_size, device, batch_gen)
+    next_unlabeled = _sampler(len(unlabeled_x), cfg.batch_size, device, batch_gen)
+    metric_sums = torch.zeros(len(METRICS), device=device)
+    first_bad = torch.zeros((), dtype=torch.long, device=device)  # first iteration with a non-finite loss
+    steps_in_sum = 0
+    started = time.perf_counter()
+    _status(run_dir, "running", start)
+    try:
+        with (
+            open(run_dir / "metrics.jsonl", "a", buffering=1) as metrics_file,
+            closing(TrainingProgress(cfg.iterations, start)) as progress,
+            stop_requests() as stop,
+        ):
+            for iteration in range(start + 1, cfg.iterations + 1):
+                idx = next_labeled()
+                x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
+                x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
+                z = torch.randn(cfg.batch_size, cfg.z_dim, device=device, generator=batch_gen)
+                fake = generator(z)
 
-            # 1. Discriminator: supervised + unsupervised.
-            out_lab = discriminator(x_lab)
-            out_unl = discriminator(x_unl)
-            out_fake = discriminator(fake.detach())
-            loss_sup = obj.supervised_loss(out_lab, y_lab)
-            loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
-            opt_d.zero_grad(set_to_none=True)
-            (loss_sup + loss_unsup).backward()
-            opt_d.step()
+                # 1. Discriminator: supervised + unsupervised.
+                out_lab = discriminator(x_lab)
+                out_unl = discriminator(x_unl)
+                out_fake = discriminator(fake.detach())
+                loss_sup = obj.supervised_loss(out_lab, y_lab)
+                loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
+                opt_d.zero_grad(set_to_none=True)
+                (loss_sup + loss_unsup).backward()
+                opt_d.step()
 
-            # 2. Generator, through a discriminator whose weights need no gradients.
-            discriminator.requires_grad_(False)
-            out_gen = discriminator(fake)
-            loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
-            discriminator.requires_grad_(True)
+                # 2. Generator, through a discriminator whose weights need no gradients.
+                discriminator.requires_grad_(False)
+                out_gen = discriminator(fake)
+                loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
+                opt_g.zero_grad(set_to_none=True)
+                loss_g.backward()
+                opt_g.step()
+                discriminator.requires_grad_(True)
 
-            with torch.no_grad():
-                acc = (out_lab.logits.argmax(1) == y_lab).float().mean()
-                metric_sums += torch.stack([loss_sup.detach(), loss_unsup.detach(), loss_g.detach(), acc])
-            steps_in_sum += 1
-            progress.step(iteration)
+                with torch.no_grad():
+                    acc = (out_lab.logits.argmax(1) == y_lab).float().mean()
+                    losses = torch.stack([loss_sup.detach(), loss_unsup.detach(), loss_g.detach()])
+                    metric_sums += torch.cat([losses, acc.view(1)])
+                    bad_now = (first_bad == 0) & ~torch.isfinite(losses).all()
+                    first_bad = torch.where(bad_now, torch.full_like(first_bad, iteration), first_bad)
+                steps_in_sum += 1
+                progress.step(iteration)
 
-            last = iteration == cfg.iterations
-            if iteration % cfg.log_every == 0 or last:
-                means = dict(zip(METRICS, (metric_sums / steps_in_sum).tolist()))
-                _check_finite(means, iteration)
-                record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
-                metrics_file.write(json.dumps(record) + "\n")
-                progress.report(iteration, means)
-                metric_sums.zero_()
-                steps_in_sum = 0
-            if iteration % cfg.checkpoint_every == 0 or last:
-                save_checkpoint(iteration)
+                last = iteration == cfg.iterations
+                logging = iteration % cfg.log_every == 0 or last
+                checkpointing = iteration % cfg.checkpoint_every == 0 or last or stop.signal_number
+                if (logging or checkpointing) and int(first_bad):
+                    raise _diverged(run_dir, int(first_bad), "losses")
+                if logging:
+                    means = dict(zip(METRICS, (metric_sums / steps_in_sum).tolist()))
+                    record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
+                    metrics_file.write(json.dumps(record) + "\n")
+                    progress.report(iteration, means)
+                    metric_sums.zero_()
+                    steps_in_sum = 0
+                if checkpointing:
+                    save_checkpoint(iteration)
+                if stop.signal_number and not last:
+                    _status(run_dir, "interrupted", iteration)
+                    raise TrainingInterrupted(
+                        f"interrupted by {stop.name} at iteration {iteration}; checkpoint saved; "
+                        f"resume with: sganctl train --resume {run_dir}",
+                        stop.signal_number,
+                    )
+    except SganctlError as exc:
+        if not isinstance(exc, (TrainingDiverged, TrainingInterrupted)):
+            _status(run_dir, "failed", None, str(exc))
+        raise
 
     seconds = time.perf_counter() - started
     result = evaluate(discriminator, test_set.images, test_set.labels, spec, test_set.classes, device)
     write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
+    _status(run_dir, "completed", cfg.iterations)
     return TrainResult(run_dir, run_dir / CHECKPOINT_NAME, cfg, cfg.iterations, seconds, result)
 
 
-def _check_finite(means: dict, iteration: int) -> None:
-    bad = [k for k, v in means.items() if not math.isfinite(v)]
-    if bad:
-        raise SganctlError(
-            f"training diverged by iteration {iteration} ({', '.join(bad)} not finite); "
-            "the last checkpoint is kept; try lower learning rates"
-        )
+def _sampler(size: int, batch: int, device: torch.device, gen: torch.Generator) -> Callable:
+    """Random indices into a pool of ``size``, drawn on the device."""
+    return lambda: torch.randint(size, (batch,), device=device, generator=gen)
+
+
+def _restore(ckpt, generator, discriminator, opt_d, opt_g, batch_gen, device) -> None:
+    """Load weights, optimiser and RNG states from a checkpoint into freshly built objects."""
+    checkpoint.load_weights(ckpt, "generator", generator)
+    checkpoint.load_weights(ckpt, "discriminator", discriminator)
+    optimizers = ckpt.meta["optimizers"]
+    resume_state.restore_optimizer("d", opt_d, ckpt.tensors, optimizers["d"])
+    resume_state.restore_optimizer("g", opt_g, ckpt.tensors, optimizers["g"])
+    same_device = ckpt.meta.get("device", "").split(":")[0] == device.type
+    resume_state.restore_rng(ckpt.tensors, batch_gen, same_device)
+
+
+def _status(run_dir: Path, state: str, iteration: int | None, message: str = "") -> None:
+    """status.json says what became of the run: running, completed, interrupted, diverged, failed."""
+    record = {"state": state, "iteration": iteration, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if message:
+        record["message"] = message
+    try:
+        write_json(run_dir / "status.json", record)
+    except SganctlError:
+        if state == "running":
+            raise  # the disk problem will be reported by the caller; final states are best effort
+
+
+def _diverged(run_dir: Path, iteration: int, what: str) -> TrainingDiverged:
+    message = (
+        f"training diverged: non-finite {what} at iteration {iteration}; the last good checkpoint "
+        f"in {run_dir} is kept; try lower learning rates (--lr-d, --lr-g) or another seed"
+    )
+    _status(run_dir, "diverged", iteration, message)
+    return TrainingDiverged(message)
 
 
 def _validate(cfg: TrainConfig) -> None:
@@ -215,8 +315,6 @@ def _validate(cfg: TrainConfig) -> None:
     for name in ("lr_d", "lr_g"):
         if not getattr(cfg, name) > 0:
             raise SganctlError(f"--{name.replace('_', '-')} must be positive, got {getattr(cfg, name)}")
-    if cfg.num_labeled is not None and cfg.labeled_rate is not None:
-        raise SganctlError("pass either --num-labeled or --labeled-rate, not both")
     if cfg.num_labeled is None and cfg.labeled_rate is None:
         raise SganctlError("pass --num-labeled N (e.g. 100) or --labeled-rate R (e.g. 0.2)")
     if cfg.num_labeled is not None and cfg.num_labeled < 1:
