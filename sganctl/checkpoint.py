@@ -8,6 +8,7 @@ networks through the plugin registry. Nothing is ever unpickled.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,29 +60,44 @@ def save(path: Path, networks: dict[str, nn.Module], meta: dict, extra: dict | N
         for key, value in module.state_dict().items()
     }
     tensors.update(extra or {})
-    header = {METADATA_KEY: json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, **meta})}
-    data = safetensors.torch.save(tensors, metadata=header)
+    # The tensor bytes' layout does not depend on the metadata, so their digest can ride in it.
+    digest = hashlib.sha256(_data_section(safetensors.torch.save(tensors))).hexdigest()
+    info = {"format": FORMAT, "format_version": FORMAT_VERSION, "data_sha256": digest, **meta}
+    data = safetensors.torch.save(tensors, metadata={METADATA_KEY: json.dumps(info)})
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
+def _header_length(raw: bytes) -> int:
+    if len(raw) < 8:
+        raise ValueError("file shorter than the 8-byte header length")
+    length = int.from_bytes(raw[:8], "little")
+    if 8 + length > len(raw):
+        raise ValueError("header runs past the end of the file")
+    return length
+
+
+def _data_section(raw: bytes) -> bytes:
+    return raw[8 + _header_length(raw):]
+
+
 def load(path: Path) -> Checkpoint:
-    """Read a checkpoint, refusing anything that is not an sganctl safetensors file."""
+    """Read a checkpoint, refusing anything that is not an intact sganctl safetensors file."""
     path = Path(path)
     if not path.is_file():
         raise SganctlError(f"{path}: no such checkpoint; pass a run directory or a .safetensors file")
     try:
-        with safetensors.safe_open(str(path), framework="pt") as handle:
-            header = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - not a dict
+        raw = path.read_bytes()
+        header = json.loads(raw[8 : 8 + _header_length(raw)])
+        tensors = safetensors.torch.load(raw)
     except (safetensors.SafetensorError, OSError, ValueError) as exc:
         raise SganctlError(
             f"{path}: not a readable safetensors file ({exc}); it is truncated or corrupt, "
             "use another checkpoint"
         ) from exc
     try:
-        meta = json.loads(header[METADATA_KEY])
-    except (KeyError, ValueError):
+        meta = json.loads((header.get("__metadata__") or {})[METADATA_KEY])
+    except (KeyError, ValueError, AttributeError):
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise SganctlError(f"{path}: a safetensors file but not an sganctl checkpoint (no sganctl metadata)")
@@ -89,6 +105,11 @@ def load(path: Path) -> Checkpoint:
         raise SganctlError(
             f"{path}: checkpoint format version {meta.get('format_version')} is not supported "
             f"by this sganctl (version {FORMAT_VERSION}); upgrade sganctl"
+        )
+    if hashlib.sha256(_data_section(raw)).hexdigest() != meta.get("data_sha256"):
+        raise SganctlError(
+            f"{path}: the tensor data do not match the checksum recorded when it was written; "
+            "the file was modified or damaged, use another checkpoint"
         )
     return Checkpoint(path=path, meta=meta, tensors=tensors)
 

@@ -89,7 +89,12 @@ def verify_shapes(
         images = generator(torch.zeros(2, z_dim, device=device))
         problems = generator_problems(images, 2, spec)
         if not problems:
-            problems = discriminator_problems(discriminator(images), 2, num_classes, two_head)
+            value = discriminator(images)
+            problems = discriminator_problems(value, 2, num_classes, two_head)
+        if not problems:
+            outputs = [images, *(v for v in as_output(value) if v is not None)]
+            if not all(torch.isfinite(v).all() for v in outputs):
+                problems = ["the networks return non-finite values"]
     except Exception as exc:  # noqa: BLE001 - the plugin's forward, not ours
         problems = [f"forward pass raised {type(exc).__name__}: {exc}"]
     finally:

@@ -75,3 +75,21 @@ def test_metadata_is_plain_json(saved):
         header = json.loads(handle.read(header_len))
     meta = json.loads(header["__metadata__"]["sganctl"])
     assert meta["plugin"]["package"] == "sganctl" and meta["class_names"][3] == "3"
+
+
+def test_tampered_tensor_data_are_refused(saved):
+    path = saved[0]
+    raw = bytearray(path.read_bytes())
+    raw[-100] ^= 0xFF  # one flipped byte in the last tensor's data
+    path.write_bytes(bytes(raw))
+    with pytest.raises(SganctlError, match="do not match the checksum"):
+        checkpoint.load(path)
+
+
+def test_tampered_header_is_refused(saved):
+    path = saved[0]
+    raw = bytearray(path.read_bytes())
+    raw[8] = ord("[")  # the header is no longer a JSON object
+    path.write_bytes(bytes(raw))
+    with pytest.raises(SganctlError, match="truncated or corrupt"):
+        checkpoint.load(path)
