@@ -99,3 +99,21 @@ def test_contract_checks_pass_for_builtins_and_catch_breakage():
     arch = registry.get("mlp")
     failed = {c.name for c in run_checks(arch, Unbounded, arch.build_discriminator) if not c.passed}
     assert failed == {"generator output in [-1, 1]"}
+
+
+def test_probe_rejects_non_finite_outputs():
+    import torch
+    from torch import nn
+
+    from sganctl.api import DiscriminatorOutput, ImageSpec
+    from sganctl.contract import verify_shapes
+
+    class NaND(nn.Module):
+        def forward(self, x):
+            logits = torch.full((x.shape[0], 10), float("nan"))
+            return DiscriminatorOutput(logits, logits)
+
+    spec = ImageSpec(1, 28, 28)
+    generator = Registry().get("mlp").build_generator(8, spec)
+    with pytest.raises(PluginError, match="nanplug 1.0: the networks return non-finite values"):
+        verify_shapes("nanplug 1.0", generator, NaND(), 8, 10, spec, False, torch.device("cpu"))
