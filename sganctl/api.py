@@ -23,6 +23,7 @@ API_VERSION = 1
 """The contract version this sganctl implements; plugins declare the one they target."""
 
 ENTRY_POINT_GROUP = "sganctl.architectures"
+DATASET_ENTRY_POINT_GROUP = "sganctl.datasets"
 
 ANY_SIZE = "any"
 """Value of :attr:`Architecture.image_size` for networks that accept the data's own size."""
@@ -115,14 +116,91 @@ class Architecture:
         raise NotImplementedError
 
 
+@dataclass
+class ImageSet:
+    """Images as uint8 [N, C, H, W] (scaled to [-1, 1] per batch, later), int64 labels [N], class names."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    classes: list
+
+    def __post_init__(self):
+        if self.images.dtype != torch.uint8 or self.images.dim() != 4:
+            raise ValueError(f"images must be uint8 [N, C, H, W], got {self.images.dtype} {tuple(self.images.shape)}")
+        if tuple(self.labels.shape) != (self.images.shape[0],):
+            raise ValueError(f"{self.images.shape[0]} images but labels of shape {tuple(self.labels.shape)}")
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+
+@dataclass
+class DataSplits:
+    """What a dataset hands to training and evaluation.
+
+    train: the images whose labels may be used; the labelled subset is drawn
+        from them (class-balanced, seeded) and the rest join the unlabelled pool.
+    test: the images accuracy is measured on; never trained on.
+    unlabeled: extra images without labels, uint8 [M, C, H, W], or None.
+    notes: lines worth telling the user (e.g. how many images were held out).
+    """
+
+    train: ImageSet
+    test: ImageSet
+    unlabeled: torch.Tensor | None = None
+    notes: tuple[str, ...] = ()
+
+
+class Dataset:
+    """Base class for dataset plugins (entry-point group ``sganctl.datasets``).
+
+    ``load`` returns uint8 images; ``size`` is the (height, width) the
+    architecture wants, a hint that datasets of mixed image sizes must follow
+    and fixed-size datasets may ignore (the core resizes per batch anyway).
+    """
+
+    name: str = ""
+    description: str = ""
+    api_version: int = API_VERSION
+    classes: tuple[str, ...] | None = None
+    """Class names, or None when the data decide them (e.g. folder names)."""
+    image_shape: tuple[int, int, int] | None = None
+    """(channels, height, width), or None when it depends on the data."""
+    default_num_labeled: int | None = 100
+    """Labels used when the user asks for none; None means every labelled image."""
+
+    def locate(self, data_dir: str | None) -> str | None:
+        """Where the data are found locally, or None if they are not."""
+        raise NotImplementedError
+
+    def load(self, data_dir: str | None, size: tuple[int, int] | None, seed: int, log) -> DataSplits:
+        raise NotImplementedError
+
+    def fetch(self, log) -> str:
+        """Download and verify the data ahead of time; return where they are."""
+        raise NotImplementedError(f"dataset '{self.name}' cannot be downloaded; point --data-dir at it")
+
+
 __all__ = [
     "ANY_SIZE",
     "API_VERSION",
+    "DATASET_ENTRY_POINT_GROUP",
     "ENTRY_POINT_GROUP",
     "GENERATOR_LOSSES",
     "UNSUPERVISED_OBJECTIVES",
     "Architecture",
+    "DataSplits",
+    "Dataset",
     "DiscriminatorOutput",
+    "ImageSet",
     "ImageSpec",
     "Recipe",
 ]

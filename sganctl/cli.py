@@ -193,8 +193,9 @@ def archs_check(name, as_json):
 
 @main.command()
 @click.option("--arch", help="Architecture plugin (see 'sganctl archs'), or package.module:attribute.")
-@click.option("--dataset", default="mnist", show_default=True, help="Dataset to train on.")
-@click.option("--num-labeled", type=click.IntRange(min=1), help="Number of labelled images (class-balanced).")
+@click.option("--dataset", default="mnist", show_default=True, help="Dataset to train on (see 'sganctl datasets').")
+@click.option("--num-labeled", type=click.IntRange(min=1),
+              help="Number of labelled images, class-balanced [100 for MNIST-like data, all for folder].")
 @click.option("--labeled-rate", type=click.FloatRange(0, 1, min_open=True),
               help="Fraction of the training set that keeps its labels, in (0, 1].")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
@@ -235,8 +236,6 @@ def train(ctx, as_json, resume_dir, **options):
     else:
         if options["arch"] is None:
             raise click.UsageError("pass --arch NAME (see 'sganctl archs') or --resume RUN_DIR")
-        if options["num_labeled"] is None and options["labeled_rate"] is None:
-            options["num_labeled"] = 100
         result = run_training(TrainConfig(**options))
     if as_json:
         _emit_json(result.to_dict())
@@ -262,16 +261,22 @@ def eval_command(run, data_dir, device, as_json):
     """
     from . import checkpoint
     from .console import info
-    from .data import get_dataset, load_split
     from .devices import resolve_device
+    from .errors import SganctlError
     from .evaluate import evaluate
-    from .plugins import Registry
+    from .plugins import DatasetRegistry, Registry
     from .runs import resolve_checkpoint
 
     ckpt = checkpoint.load(resolve_checkpoint(run))
     torch_device = resolve_device(device)
     discriminator = checkpoint.rebuild(ckpt, "discriminator", Registry()).to(torch_device)
-    test = load_split(get_dataset(ckpt.meta["dataset"]), "test", data_dir, info)
+    config = ckpt.meta["config"]
+    dataset = DatasetRegistry().get(ckpt.meta["dataset"])
+    size = (ckpt.meta["data_shape"][1], ckpt.meta["data_shape"][2]) if "data_shape" in ckpt.meta else None
+    test = dataset.load(data_dir or config.get("data_dir"), size, config["seed"], info).test
+    if list(test.classes) != list(ckpt.class_names):
+        raise SganctlError(f"the test data's classes {test.classes} differ from the checkpoint's "
+                           f"{ckpt.class_names}; pass the --data-dir the run was trained on")
     result = evaluate(discriminator, test.images, test.labels, ckpt.image_spec, ckpt.class_names, torch_device)
     if as_json:
         _emit_json({**result.to_dict(), "checkpoint": str(ckpt.path), "iteration": ckpt.meta.get("iteration")})
@@ -293,6 +298,91 @@ def eval_command(run, data_dir, device, as_json):
     for i, (name, row) in enumerate(zip(result.class_names, result.confusion)):
         confusion.add_row(name, *[f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)])
     out.print(confusion)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.pass_context
+def datasets(ctx, data_dir, as_json):
+    """List the installed datasets and whether their data are present locally.
+
+    \b
+    sganctl datasets --data-dir ../shared/data
+    sganctl datasets fetch fashion-mnist      # download and verify ahead of time
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .errors import PluginError
+    from .plugins import DatasetRegistry
+
+    registry = DatasetRegistry()
+    rows = []
+    for name in registry.names():
+        entry = registry.entries[name]
+        row = {"name": name, "package": entry.package, "version": entry.version, "status": "ok",
+               "classes": None, "image_shape": None, "location": None, "description": ""}
+        try:
+            dataset = registry.get(name)
+            row.update(classes=list(dataset.classes) if dataset.classes else None,
+                       image_shape=list(dataset.image_shape) if dataset.image_shape else None,
+                       location=dataset.locate(data_dir), description=dataset.description)
+        except PluginError as exc:
+            row["status"] = f"error: {exc}"
+        rows.append(row)
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table(title="Datasets")
+    for column in ("name", "package", "version", "classes", "image shape", "present locally"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        names = row["classes"] or []
+        classes = f"{len(names)} ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})" if names else "folders"
+        shape = "x".join(map(str, row["image_shape"])) if row["image_shape"] else "any"
+        where = row["location"] or "no" if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
+        table.add_row(row["name"], row["package"], row["version"], escape(classes), shape, where)
+    out.print(table)
+
+
+@datasets.command(name="fetch")
+@click.argument("name")
+def datasets_fetch(name):
+    """Download a dataset into the cache and verify it, ahead of training.
+
+    Example: sganctl datasets fetch mnist
+    """
+    from .console import info
+    from .plugins import DatasetRegistry
+
+    click.echo(DatasetRegistry().get(name).fetch(info))
+
+
+@main.command()
+@click.argument("run")
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a list of objects on stdout.")
+def predict(run, images, device, as_json):
+    """Classify image files with a run's discriminator.
+
+    RUN is a run directory or checkpoint file. Images are read with Pillow and
+    prepared exactly as in training.
+
+    Example: sganctl predict runs/00000-compact-folder-40 cat.png dog.jpg
+    """
+    from .predict import predict_files
+
+    predictions = predict_files(run, [Path(p) for p in images], device)
+    if as_json:
+        _emit_json(predictions)
+        return
+    table = Table(title="Predictions")
+    for column in ("file", "class", "probability"):
+        table.add_column(column, overflow="fold")
+    for row in predictions:
+        table.add_row(row["file"], escape(row["class"]), f"{row['probability']:.4f}")
+    out.print(table)
 
 
 @main.command()

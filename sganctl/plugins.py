@@ -1,4 +1,4 @@
-"""Find architecture plugins through entry points and load them on demand.
+"""Find architecture and dataset plugins through entry points and load them on demand.
 
 Discovery reads package metadata only (the ``entrypoints`` package parses
 ``entry_points.txt`` files), so listing plugins never imports them. A plugin is
@@ -20,6 +20,7 @@ from torch import nn
 from .api import (
     ANY_SIZE,
     API_VERSION,
+    DATASET_ENTRY_POINT_GROUP,
     ENTRY_POINT_GROUP,
     GENERATOR_LOSSES,
     UNSUPERVISED_OBJECTIVES,
@@ -32,7 +33,7 @@ from .errors import PluginError
 
 @dataclass
 class PluginEntry:
-    """One registered architecture as package metadata describes it, before import."""
+    """One registered plugin as package metadata describes it, before import."""
 
     name: str
     package: str
@@ -41,6 +42,7 @@ class PluginEntry:
     entry_point: entrypoints.EntryPoint = field(repr=False)
     rivals: list[str] = field(default_factory=list)
     """Other packages registering the same name; non-empty means the name is unusable."""
+    kind: str = "architecture"
     direct: bool = False
     """Named as --arch module:attribute instead of registered; its name is what the object says."""
 
@@ -85,13 +87,13 @@ def _is_allowed(name: str, package: str, allowed) -> bool:
     )
 
 
-def discover(group: str = ENTRY_POINT_GROUP) -> dict[str, PluginEntry]:
+def discover(group: str = ENTRY_POINT_GROUP, kind: str = "architecture") -> dict[str, PluginEntry]:
     """All registered plugins by name, without importing any of them.
 
     With SGANCTL_PLUGINS set, only the plugins it names are kept; ``name@package``
     picks one of several packages registering the same name.
     """
-    allowed = _allowed()
+    allowed = _allowed() if group == ENTRY_POINT_GROUP else None
     found: dict[str, list[PluginEntry]] = {}
     for ep in entrypoints.get_group_all(group):
         package = ep.distro.name if ep.distro else "unknown"
@@ -103,6 +105,7 @@ def discover(group: str = ENTRY_POINT_GROUP) -> dict[str, PluginEntry]:
             version=_version_of(ep.distro),
             target=f"{ep.module_name}:{ep.object_name}" if ep.object_name else ep.module_name,
             entry_point=ep,
+            kind=kind,
         )
         same_name = found.setdefault(ep.name, [])
         # The same distribution can be seen twice on sys.path (an in-tree
@@ -120,13 +123,13 @@ def discover(group: str = ENTRY_POINT_GROUP) -> dict[str, PluginEntry]:
 
 def _check(obj, entry: PluginEntry) -> Architecture:
     """Validate a loaded object against the contract; raise PluginError if it breaks it."""
-    where = f"architecture '{entry.name}' from {entry.origin}"
+    where = f"{entry.kind} '{entry.name}' from {entry.origin}"
 
     def fail(problem: str) -> PluginError:
         return PluginError(f"{where}: {problem}; upgrade or uninstall {entry.package}")
 
     if not all(hasattr(obj, a) for a in ("build_generator", "build_discriminator", "api_version")):
-        raise fail(f"entry point {entry.target} gives a {type(obj).__name__}, not an architecture")
+        raise fail(f"entry point {entry.target} gives a {type(obj).__name__}, not an {entry.kind}")
     version = getattr(obj, "api_version", None)
     if version != API_VERSION:
         raise fail(f"targets plugin API version {version!r}, this sganctl supports {API_VERSION}")
@@ -155,14 +158,14 @@ def load(entry: PluginEntry) -> Architecture:
     if entry.rivals:
         others = ", ".join([entry.origin, *entry.rivals])
         raise PluginError(
-            f"architecture '{entry.name}' is registered by several packages ({others}); "
+            f"{entry.kind} '{entry.name}' is registered by several packages ({others}); "
             "uninstall all but one"
         )
     try:
         obj = entry.entry_point.load()
     except Exception as exc:
         raise PluginError(
-            f"architecture '{entry.name}' from {entry.origin} failed to import "
+            f"{entry.kind} '{entry.name}' from {entry.origin} failed to import "
             f"({type(exc).__name__}: {exc}); reinstall or uninstall {entry.package}"
         ) from exc
     if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "build_generator")):
@@ -170,10 +173,23 @@ def load(entry: PluginEntry) -> Architecture:
             obj = obj()
         except Exception as exc:
             raise PluginError(
-                f"architecture '{entry.name}' from {entry.origin}: its factory {entry.target} "
+                f"{entry.kind} '{entry.name}' from {entry.origin}: its factory {entry.target} "
                 f"raised {type(exc).__name__}: {exc}; upgrade or uninstall {entry.package}"
             ) from exc
-    return _check(obj, entry)
+    return _check(obj, entry) if entry.kind == "architecture" else _check_dataset(obj, entry)
+
+
+def _check_dataset(obj, entry: PluginEntry):
+    """Validate a loaded dataset plugin against the contract."""
+    where = f"dataset '{entry.name}' from {entry.origin}"
+    if not all(callable(getattr(obj, a, None)) for a in ("load", "locate")):
+        raise PluginError(f"{where}: entry point {entry.target} gives a {type(obj).__name__}, not a dataset")
+    if getattr(obj, "api_version", None) != API_VERSION:
+        raise PluginError(f"{where}: targets plugin API version {getattr(obj, 'api_version', None)!r}, "
+                          f"this sganctl supports {API_VERSION}; upgrade or uninstall {entry.package}")
+    if getattr(obj, "name", None) != entry.name:
+        raise PluginError(f"{where}: calls itself {getattr(obj, 'name', None)!r} but is registered as {entry.name!r}")
+    return obj
 
 
 def direct_entry(target: str) -> PluginEntry:
@@ -195,6 +211,9 @@ def direct_entry(target: str) -> PluginEntry:
 class Registry:
     """The installed architectures: names known at once, plugins imported on first use."""
 
+    kind = "architecture"
+    listing_command = "sganctl archs"
+
     def __init__(self, entries: dict[str, PluginEntry] | None = None):
         self.entries = discover() if entries is None else entries
         self._loaded: dict[str, Architecture] = {}
@@ -203,7 +222,7 @@ class Registry:
         return sorted(self.entries)
 
     def get(self, name: str) -> Architecture:
-        if name not in self.entries and ":" in name:
+        if name not in self.entries and ":" in name and self.kind == "architecture":
             self.entries[name] = direct_entry(name)
         if name not in self.entries:
             raise PluginError(self._unknown(name))
@@ -239,8 +258,18 @@ class Registry:
         close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}? " if close else ""
         installed = ", ".join(self.names()) or "none"
-        limited = f", limited by {PLUGINS_ENV}" if _allowed() is not None else ""
+        limited = f", limited by {PLUGINS_ENV}" if _allowed() is not None and self.kind == "architecture" else ""
         return (
-            f"unknown architecture '{name}'; {hint}installed: {installed}{limited} "
-            "(see 'sganctl archs')"
+            f"unknown {self.kind} '{name}'; {hint}installed: {installed}{limited} "
+            f"(see '{self.listing_command}')"
         )
+
+
+class DatasetRegistry(Registry):
+    """The installed datasets (entry-point group sganctl.datasets), loaded on first use."""
+
+    kind = "dataset"
+    listing_command = "sganctl datasets"
+
+    def __init__(self, entries: dict[str, PluginEntry] | None = None):
+        super().__init__(discover(DATASET_ENTRY_POINT_GROUP, "dataset") if entries is None else entries)

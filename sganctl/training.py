@@ -30,16 +30,16 @@ import torch
 
 from . import __version__, checkpoint, resume_state
 from . import objectives as obj
-from .api import API_VERSION
+from .api import ANY_SIZE, API_VERSION
 from .config import TrainConfig
 from .console import TrainingProgress, info
 from .contract import verify_shapes
-from .data import get_dataset, labeled_count, load_split, split_labeled
+from .data import labeled_count, split_labeled
 from .devices import resolve_device
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluate import Evaluation, evaluate
 from .files import write_json
-from .plugins import Registry
+from .plugins import DatasetRegistry, Registry
 from .preprocess import NORMALISATION, image_spec_for, to_model_input
 from .runs import CHECKPOINT_NAME, create_run_dir
 from .sampling import generate, save_grid
@@ -116,19 +116,26 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
     _validate(cfg)
     arch = registry.get(cfg.arch)
     device = resolve_device(cfg.device)
-    dataset = get_dataset(cfg.dataset)
+    dataset = DatasetRegistry().get(cfg.dataset)
 
     # Data: the labelled subset is fixed by the seed; every other training image is unlabelled.
-    train_set = load_split(dataset, "train", cfg.data_dir, log)
-    test_set = load_split(dataset, "test", cfg.data_dir, log)
+    size = None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
+    splits = dataset.load(cfg.data_dir, size, cfg.seed, log)
+    for note in splits.notes:
+        log(note)
+    train_set = splits.train
+    if cfg.num_labeled is None and cfg.labeled_rate is None:
+        cfg.num_labeled = dataset.default_num_labeled or len(train_set)
     cfg.num_labeled = labeled_count(len(train_set), cfg.num_labeled, cfg.labeled_rate)
-    labeled_idx, unlabeled_idx = split_labeled(train_set.labels, cfg.num_labeled, train_set.num_classes, cfg.seed)
-    if len(unlabeled_idx) == 0:  # every image labelled: the real batch for the GAN comes from them
-        unlabeled_idx = labeled_idx
+    labeled_idx, rest_idx = split_labeled(train_set.labels, cfg.num_labeled, train_set.num_classes, cfg.seed)
     spec = image_spec_for(arch, train_set.image_shape)
     labeled_x = train_set.images[labeled_idx].to(device)
     labeled_y = train_set.labels[labeled_idx].to(device)
-    unlabeled_x = train_set.images[unlabeled_idx].to(device)
+    pool = [train_set.images[rest_idx]] + ([splits.unlabeled] if splits.unlabeled is not None else [])
+    unlabeled_x = torch.cat(pool).to(device)
+    if len(unlabeled_x) == 0:  # every image labelled and no others: their pixels serve as unlabelled too
+        unlabeled_x = labeled_x
+    test_set = splits.test
 
     # Networks and optimisers.
     torch.manual_seed(cfg.seed)
@@ -149,6 +156,7 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
         "dataset": cfg.dataset,
         "num_classes": train_set.num_classes,
         "class_names": train_set.classes,
+        "data_shape": list(train_set.image_shape),
         "image_spec": {"channels": spec.channels, "height": spec.height, "width": spec.width},
         "normalisation": NORMALISATION,
         "config": cfg.to_dict(),
@@ -166,7 +174,7 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
         log(f"resuming at iteration {start}")
     log(f"run directory: {run_dir}")
     log(
-        f"{cfg.arch} on {cfg.dataset}: {len(labeled_idx)} labelled, {len(unlabeled_idx)} unlabelled, "
+        f"{cfg.arch} on {cfg.dataset}: {len(labeled_idx)} labelled, {len(unlabeled_x)} unlabelled, "
         f"{cfg.iterations} iterations, batch {cfg.batch_size}, device {device}"
     )
 
@@ -315,8 +323,6 @@ def _validate(cfg: TrainConfig) -> None:
     for name in ("lr_d", "lr_g"):
         if not getattr(cfg, name) > 0:
             raise SganctlError(f"--{name.replace('_', '-')} must be positive, got {getattr(cfg, name)}")
-    if cfg.num_labeled is None and cfg.labeled_rate is None:
-        raise SganctlError("pass --num-labeled N (e.g. 100) or --labeled-rate R (e.g. 0.2)")
     if cfg.num_labeled is not None and cfg.num_labeled < 1:
         raise SganctlError(f"--num-labeled must be a positive integer, got {cfg.num_labeled}")
     if cfg.labeled_rate is not None and not 0 < cfg.labeled_rate <= 1:

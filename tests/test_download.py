@@ -5,10 +5,11 @@ import gzip
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from sganctl.data.mnist import MNIST, load_split, locate
+from sganctl.data.mnist import MNIST
 from sganctl.errors import SganctlError
 
 
@@ -37,11 +38,12 @@ def serve():
 def test_downloads_into_the_cache_and_verifies(serve, data_dir, isolated_env, monkeypatch, tmp_path):
     monkeypatch.setenv("SGANCTL_MIRROR", serve(data_dir))
     messages = []
-    folder = locate(MNIST, None, messages.append)
-    assert folder == tmp_path / "cache" / "mnist"
+    assert MNIST.locate(None) is None
+    folder = Path(MNIST.fetch(messages.append))
+    assert folder == tmp_path / "cache" / "mnist" and MNIST.locate(None) == str(folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.gz" for n in MNIST.filenames)
     assert len(messages) == 4 and all("downloading http://127.0.0.1" in m for m in messages)
-    test = load_split(MNIST, "test", None, messages.append)
+    test = MNIST.load(None, log=messages.append).test
     assert len(test) == 10000 and len(messages) == 4, "second use must come from the cache"
 
 
@@ -54,7 +56,7 @@ def test_tampered_file_is_rejected_and_never_renamed(serve, data_dir, isolated_e
     labels.write_bytes(gzip.compress(bytes(raw)))
     monkeypatch.setenv("SGANCTL_MIRROR", serve(tmp_path / "mirror"))
     with pytest.raises(SganctlError, match="t10k-labels-idx1-ubyte: .*checksum mismatch"):
-        locate(MNIST, None, lambda m: None)
+        MNIST.fetch(lambda m: None)
     cached = tmp_path / "cache" / "mnist"
     assert not (cached / "t10k-labels-idx1-ubyte.gz").exists()
     assert not [p for p in cached.iterdir() if ".part" in p.name]
@@ -62,7 +64,7 @@ def test_tampered_file_is_rejected_and_never_renamed(serve, data_dir, isolated_e
 
 def test_offline_error_says_what_to_put_where(isolated_env):
     with pytest.raises(SganctlError) as info:
-        locate(MNIST, None, lambda m: None)
+        MNIST.fetch(lambda m: None)
     message = str(info.value)
     assert "train-images-idx3-ubyte.gz" in message and "DIR/mnist/" in message
     assert "SGANCTL_DATA_DIR" in message and "--data-dir" in message

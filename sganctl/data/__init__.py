@@ -1,7 +1,6 @@
-"""Datasets: readers, where files are found, and the labelled/unlabelled split."""
+"""Datasets: readers, where files are found, image folders, and the labelled/unlabelled split."""
 
-from .dataset import ImageSet
-from .mnist import DATASETS, get_dataset, load_split
+from ..api import DataSplits, ImageSet
 from .split import labeled_count, split_labeled
 
-__all__ = ["DATASETS", "ImageSet", "get_dataset", "labeled_count", "load_split", "split_labeled"]
+__all__ = ["DataSplits", "ImageSet", "labeled_count", "split_labeled"]

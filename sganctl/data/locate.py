@@ -1,4 +1,4 @@
-"""Where dataset files are looked for: --data-dir, SGANCTL_DATA_DIR, then the user cache."""
+"""Where dataset files are looked for: --data-dir, SGANCTL_DATA_DIR, the user cache, system folders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import platformdirs
 
 DATA_DIR_ENV = "SGANCTL_DATA_DIR"
 CACHE_ENV = "SGANCTL_CACHE"
+SYSTEM_ROOTS = (Path("/usr/share/datasets"),)
+"""Where distributions install datasets (Debian's dataset-fashion-mnist: /usr/share/datasets/fashion-mnist)."""
 
 
 def cache_root() -> Path:
@@ -26,6 +28,7 @@ def search_roots(data_dir: str | None) -> list[tuple[Path, str]]:
     if env:
         roots.append((Path(env).expanduser(), DATA_DIR_ENV))
     roots.append((cache_root(), "cache"))
+    roots += [(root, "system") for root in SYSTEM_ROOTS]
     return roots
 
 
