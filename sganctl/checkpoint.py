@@ -106,7 +106,10 @@ def load(path: Path) -> Checkpoint:
             f"{path}: checkpoint format version {meta.get('format_version')} is not supported "
             f"by this sganctl (version {FORMAT_VERSION}); upgrade sganctl"
         )
-    if hashlib.sha256(_data_section(raw)).hexdigest() != meta.get("data_sha256"):
+    if "data_sha256" not in meta:
+        raise SganctlError(f"{path}: no data checksum in its metadata (written by a pre-release sganctl); "
+                           "train it again with this version")
+    if hashlib.sha256(_data_section(raw)).hexdigest() != meta["data_sha256"]:
         raise SganctlError(
             f"{path}: the tensor data do not match the checksum recorded when it was written; "
             "the file was modified or damaged, use another checkpoint"

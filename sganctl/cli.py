@@ -213,9 +213,12 @@ def archs_check(name, as_json):
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Continue RUN_DIR from its checkpoint (only --iterations, --device and intervals may change).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+              help="TOML file (or a run's config.json) setting any option; flags override it.")
+@click.option("--dry-run", is_flag=True, help="Print the resolved configuration and its sources; train nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary (with run_dir) on stdout.")
 @click.pass_context
-def train(ctx, as_json, resume_dir, **options):
+def train(ctx, as_json, resume_dir, config_file, dry_run, **options):
     """Train an SGAN; the discriminator becomes the classifier.
 
     Flags not given take the architecture's recipe defaults. Ctrl-C (or SIGTERM)
@@ -225,18 +228,29 @@ def train(ctx, as_json, resume_dir, **options):
     Example: sganctl train --arch compact --num-labeled 100 --data-dir ../shared/data
     Resume:  sganctl train --resume runs/00000-compact-mnist-100 --iterations 20000
     """
-    from .config import TrainConfig
+    from .config import TrainConfig, read_config_file
     from .training import resume
     from .training import train as run_training
 
+    given = {k: v for k, v in options.items()
+             if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    if given.get("num_labeled") is not None and given.get("labeled_rate") is not None:
+        raise click.UsageError("pass either --num-labeled or --labeled-rate, not both")
     if resume_dir is not None:
-        given = {k: v for k, v in options.items()
-                 if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
         result = resume(resume_dir, given)
     else:
-        if options["arch"] is None:
-            raise click.UsageError("pass --arch NAME (see 'sganctl archs') or --resume RUN_DIR")
-        result = run_training(TrainConfig(**options))
+        from_file = read_config_file(config_file) if config_file else {}
+        if "num_labeled" in given or "labeled_rate" in given:  # a flag replaces the file's choice of labels
+            from_file.pop("num_labeled", None)
+            from_file.pop("labeled_rate", None)
+        merged = {**options, **from_file, **given}
+        if merged["arch"] is None:
+            raise click.UsageError("pass --arch NAME (see 'sganctl archs'), --config FILE or --resume RUN_DIR")
+        config = TrainConfig(**merged)
+        if dry_run:
+            _print_dry_run(config, from_file, given, as_json)
+            return
+        result = run_training(config)
     if as_json:
         _emit_json(result.to_dict())
         return
@@ -245,6 +259,29 @@ def train(ctx, as_json, resume_dir, **options):
               f"after {result.iterations} iterations ({result.seconds:.1f} s)", highlight=False)
     out.print(f"next: sganctl eval {result.run_dir} ; sganctl sample {result.run_dir} --grid 4x4",
               highlight=False, soft_wrap=True)
+
+
+def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
+    """The resolved configuration and where each value came from; nothing is written."""
+    from .config import sources
+    from .plugins import DatasetRegistry, Registry
+
+    resolved = config.with_recipe(Registry().get(config.arch).recipe)
+    origin = sources(config, from_file, given)
+    if resolved.num_labeled is None and resolved.labeled_rate is None:
+        default = DatasetRegistry().get(resolved.dataset).default_num_labeled
+        resolved.num_labeled = default if default is not None else "all labelled images"
+        origin["num_labeled"] = "dataset default"
+    values = resolved.to_dict()
+    if as_json:
+        _emit_json({"config": values, "sources": origin})
+        return
+    table = Table(title="Resolved configuration (dry run: nothing trained, nothing written)")
+    for column in ("setting", "value", "from"):
+        table.add_column(column)
+    for key, value in values.items():
+        table.add_row(key, str(value), origin[key])
+    out.print(table)
 
 
 @main.command(name="eval")
@@ -259,30 +296,13 @@ def eval_command(run, data_dir, device, as_json):
 
     Example: sganctl eval runs/00000-compact-mnist-100 --json
     """
-    from . import checkpoint
-    from .console import info
-    from .devices import resolve_device
-    from .errors import SganctlError
-    from .evaluate import evaluate
-    from .plugins import DatasetRegistry, Registry
-    from .runs import resolve_checkpoint
+    from .library import evaluate
 
-    ckpt = checkpoint.load(resolve_checkpoint(run))
-    torch_device = resolve_device(device)
-    discriminator = checkpoint.rebuild(ckpt, "discriminator", Registry()).to(torch_device)
-    config = ckpt.meta["config"]
-    dataset = DatasetRegistry().get(ckpt.meta["dataset"])
-    size = (ckpt.meta["data_shape"][1], ckpt.meta["data_shape"][2]) if "data_shape" in ckpt.meta else None
-    test = dataset.load(data_dir or config.get("data_dir"), size, config["seed"], info).test
-    if list(test.classes) != list(ckpt.class_names):
-        raise SganctlError(f"the test data's classes {test.classes} differ from the checkpoint's "
-                           f"{ckpt.class_names}; pass the --data-dir the run was trained on")
-    result = evaluate(discriminator, test.images, test.labels, ckpt.image_spec, ckpt.class_names, torch_device)
+    result = evaluate(run, data_dir, device)
     if as_json:
-        _emit_json({**result.to_dict(), "checkpoint": str(ckpt.path), "iteration": ckpt.meta.get("iteration")})
+        _emit_json(result.to_dict())
         return
-    out.print(f"checkpoint: {ckpt.path} (iteration {ckpt.meta.get('iteration')}, arch {ckpt.meta['arch']})",
-              highlight=False)
+    out.print(f"checkpoint: {result.checkpoint} (iteration {result.iteration})", highlight=False)
     out.print(f"test accuracy: [bold]{result.accuracy:.4f}[/] ({result.num_test} images)", highlight=False)
     per_class = Table(title="Per-class accuracy")
     per_class.add_column("class")
@@ -391,45 +411,81 @@ def predict(run, images, device, as_json):
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="PNG to write [RUN/samples/...].")
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same picture.")
 @click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
+@click.option("--annotate", is_flag=True, help="Caption each image with D's predicted class and confidence.")
+@click.option("--show", is_flag=True, help="Also draw the grid in the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-def sample(run, grid, out_path, seed, device, force, as_json):
+def sample(run, grid, out_path, seed, device, annotate, show, force, as_json):
     """Write a PNG grid of generated images and print its path.
 
+    \b
     Example: sganctl sample --grid 4x4 --out grid.png
+             sganctl sample --grid 2x8 --show --annotate
     """
-    from . import checkpoint
-    from .devices import resolve_device
-    from .errors import SganctlError
-    from .plugins import Registry
-    from .runs import resolve_checkpoint
-    from .sampling import generate, save_grid
+    from PIL import Image
 
-    rows, cols = grid
-    ckpt = checkpoint.load(resolve_checkpoint(run))
-    if out_path:
-        path = Path(out_path)
-        if path.exists() and not force:
-            raise SganctlError(f"{path} exists; pass --force to overwrite it or choose another --out")
-    else:
-        path = _free_name(ckpt.path.parent / "samples" / f"sample-{rows}x{cols}-seed{seed}.png")
-    torch_device = resolve_device(device)
-    generator = checkpoint.rebuild(ckpt, "generator", Registry()).to(torch_device)
-    pixels = generate(generator, rows * cols, ckpt.meta["config"]["z_dim"], seed, torch_device)
-    save_grid(pixels, rows, cols, path)
+    from .errors import SganctlError
+    from .library import sample as sample_grid
+    from .terminal_image import render
+
+    if out_path and Path(out_path).exists() and not force:
+        raise SganctlError(f"{out_path} exists; pass --force to overwrite it or choose another --out")
+    path = sample_grid(run, grid, seed, out_path, device, annotate)
+    if show:
+        console = Console(stderr=as_json)
+        with Image.open(path) as image:
+            for line in render(image, console):
+                console.print(line, soft_wrap=True, no_wrap=True, overflow="ignore", crop=False)
     if as_json:
-        _emit_json({"path": str(path), "rows": rows, "cols": cols, "seed": seed, "checkpoint": str(ckpt.path)})
+        _emit_json({"path": str(path), "rows": grid[0], "cols": grid[1], "seed": seed})
     else:
         click.echo(str(path))
 
 
-def _free_name(path: Path) -> Path:
-    """``path`` if free, else the first of path-2, path-3, ... that is: never overwrite silently."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    return candidate
+@main.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def plot(runs, out_path, force):
+    """Overlay the learning curves of several runs in one PNG.
+
+    Example: sganctl plot runs/00000-compact-mnist-100 runs/00001-mlp-mnist-1000 --out compare.png
+    """
+    from .errors import SganctlError
+    from .plots import plot_runs
+
+    if Path(out_path).exists() and not force:
+        raise SganctlError(f"{out_path} exists; pass --force to overwrite it or choose another --out")
+    click.echo(str(plot_runs([Path(r) for r in runs], Path(out_path))))
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+def info(data_dir, as_json):
+    """What to paste into a bug report: versions, devices, plugins, data folders.
+
+    Example: sganctl info --json
+    """
+    from .report import system_report
+
+    report = system_report(data_dir)
+    if as_json:
+        _emit_json(report)
+        return
+    table = Table(title="sganctl info", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", overflow="fold")
+    for key in ("sganctl", "python", "platform", "torch", "cuda", "cudnn"):
+        table.add_row(key, str(report[key]))
+    for device in report["devices"]:
+        table.add_row("device", f"{device['name']} ({device['type']}"
+                      + (f", {device['memory_gb']:.1f} GiB)" if device.get("memory_gb") else ")"))
+    for kind in ("architectures", "datasets"):
+        table.add_row(kind, ", ".join(f"{p['name']} ({p['package']} {p['version']})" for p in report[kind]))
+    for key in ("data_dir", "cache"):
+        table.add_row(key, str(report[key]))
+    out.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

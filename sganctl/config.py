@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import tomllib
 
 from .api import Recipe
+from .errors import SganctlError
 
 RECIPE_FIELDS = tuple(f.name for f in fields(Recipe))
 
@@ -49,3 +54,44 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+FIELDS = tuple(f.name for f in fields(TrainConfig))
+
+
+def read_config_file(path: str | Path) -> dict:
+    """Training options from a TOML file, or from a run's config.json (which repeats that run).
+
+    Keys may use dashes like the flags (``num-labeled``) or underscores.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise SganctlError(f"{path}: cannot read this config file ({exc})") from None
+    if isinstance(data.get("config"), dict):  # a run directory's config.json
+        data = data["config"]
+    values = {key.replace("-", "_"): value for key, value in data.items()}
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise SganctlError(f"{path}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
+    for key in ("betas_d", "betas_g"):
+        if values.get(key) is not None:
+            values[key] = tuple(values[key])
+    return values
+
+
+def sources(config: TrainConfig, from_file: dict, from_flags: dict) -> dict:
+    """Where each setting of a resolved config came from: flag, config file, plugin recipe or default."""
+    result = {}
+    for name in FIELDS:
+        if name in from_flags:
+            result[name] = "flag"
+        elif name in from_file:
+            result[name] = "config file"
+        elif name in RECIPE_FIELDS:
+            result[name] = "plugin recipe"
+        else:
+            result[name] = "default"
+    return result

@@ -9,7 +9,7 @@ import torch
 from . import checkpoint
 from .data.images import read_images, to_tensor_layout
 from .devices import resolve_device
-from .evaluate import predict_logits
+from .evaluation import predict_logits
 from .plugins import Registry
 from .runs import resolve_checkpoint
 

@@ -37,7 +37,7 @@ from .contract import verify_shapes
 from .data import labeled_count, split_labeled
 from .devices import resolve_device
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
-from .evaluate import Evaluation, evaluate
+from .evaluation import Evaluation, evaluate
 from .files import write_json
 from .plugins import DatasetRegistry, Registry
 from .preprocess import NORMALISATION, image_spec_for, to_model_input
@@ -75,9 +75,7 @@ class TrainResult:
 
 
 def train(config: TrainConfig, registry: Registry | None = None, log: Callable = info) -> TrainResult:
-    """Start a new run in a new run directory."""
-    if config.num_labeled is not None and config.labeled_rate is not None:
-        raise SganctlError("pass either --num-labeled or --labeled-rate, not both")
+    """Start a new run in a new run directory (``num_labeled`` wins over ``labeled_rate`` if both are set)."""
     registry = registry or Registry()
     cfg = config.with_recipe(registry.get(config.arch).recipe)
     return _run(cfg, registry, log)
@@ -264,16 +262,27 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
                         f"resume with: sganctl train --resume {run_dir}",
                         stop.signal_number,
                     )
+        seconds = time.perf_counter() - started
+        result = evaluate(discriminator, test_set.images, test_set.labels, spec, test_set.classes, device)
+        write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
+        _status(run_dir, "completed", cfg.iterations)
     except SganctlError as exc:
         if not isinstance(exc, (TrainingDiverged, TrainingInterrupted)):
             _status(run_dir, "failed", None, str(exc))
         raise
-
-    seconds = time.perf_counter() - started
-    result = evaluate(discriminator, test_set.images, test_set.labels, spec, test_set.classes, device)
-    write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
-    _status(run_dir, "completed", cfg.iterations)
+    finally:
+        _write_curves(run_dir, log)
     return TrainResult(run_dir, run_dir / CHECKPOINT_NAME, cfg, cfg.iterations, seconds, result)
+
+
+def _write_curves(run_dir: Path, log: Callable) -> None:
+    """curves.png, whatever way the run ended; a failure here must not hide the run's own outcome."""
+    from .plots import plot_runs  # matplotlib only when a run ends
+
+    try:
+        plot_runs([run_dir], run_dir / "curves.png")
+    except Exception as exc:  # noqa: BLE001 - a missing picture is worth a warning, not a lost run
+        log(f"could not draw {run_dir / 'curves.png'}: {exc}")
 
 
 def _sampler(size: int, batch: int, device: torch.device, gen: torch.Generator) -> Callable:

@@ -62,6 +62,7 @@ def test_signal_checkpoints_then_resume_continues(sganctl, data_dir, sig, code):
     stopped = int(match.group(1))
     assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == stopped
     assert json.loads((run / "status.json").read_text())["state"] == "interrupted"
+    assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "curves.png after an interruption"
 
     summary = sganctl.json("train", "--resume", match.group(2), "--iterations", stopped + 2,
                            "--data-dir", data_dir)

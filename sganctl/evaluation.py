@@ -18,6 +18,8 @@ class Evaluation:
     confusion: list[list[int]]  # rows: true class, columns: predicted class
     num_test: int
     class_names: list[str]
+    checkpoint: str | None = None
+    iteration: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -26,6 +28,7 @@ class Evaluation:
             "confusion": self.confusion,
             "num_test": self.num_test,
             "class_names": self.class_names,
+            **({"checkpoint": self.checkpoint, "iteration": self.iteration} if self.checkpoint else {}),
         }
 
 

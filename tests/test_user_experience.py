@@ -1,0 +1,82 @@
+"""What a user sees: config files and dry runs, curves, terminal previews, info, the Python API."""
+
+import json
+
+import pytest
+import torch
+from PIL import Image
+
+import sganctl
+
+pytestmark = pytest.mark.e2e
+
+
+def test_config_precedence_plugin_file_flag_and_dry_run_writes_nothing(sganctl, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('arch = "compact"\nnum-labeled = 200\niterations = 500\nlr_d = 0.0003\n')
+    report = sganctl.json("train", "--config", config, "--iterations", "7", "--dry-run")
+    values, sources = report["config"], report["sources"]
+    assert (values["iterations"], sources["iterations"]) == (7, "flag")
+    assert (values["lr_d"], sources["lr_d"]) == (0.0003, "config file")
+    assert (values["num_labeled"], sources["num_labeled"]) == (200, "config file")
+    assert (values["lr_g"], sources["lr_g"]) == (0.0002, "plugin recipe")
+    assert (values["batch_size"], sources["batch_size"]) == (50, "plugin recipe")
+    assert not (sganctl.cwd / "runs").exists(), "a dry run must write nothing"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('arch = "compact"\nlearning_rate = 1\n')
+    assert "unknown option(s) learning_rate" in sganctl("train", "--config", bad, "--dry-run", expect=2).stderr
+
+
+def test_run_config_json_repeats_the_run_and_curves_are_drawn(sganctl, data_dir):
+    first = sganctl.json("train", "--arch", "mlp", "--num-labeled", "20", "--iterations", "3",
+                         "--batch-size", "4", "--seed", "5", "--log-every", "1", "--data-dir", data_dir)
+    run = sganctl.cwd / first["run_dir"]
+    with Image.open(run / "curves.png") as image:
+        assert image.format == "PNG" and image.size[0] > 300
+    second = sganctl.json("train", "--config", run / "config.json")
+    assert second["run_dir"] != first["run_dir"], "repeating a run makes a new run directory"
+    assert second["test_accuracy"] == first["test_accuracy"]
+    out = sganctl.cwd / "both.png"
+    sganctl("plot", run, sganctl.cwd / second["run_dir"], "--out", out)
+    assert Image.open(out).format == "PNG"
+
+
+def test_sample_show_and_annotate(sganctl, data_dir):
+    run = sganctl.cwd / sganctl.json("train", "--arch", "mlp", "--num-labeled", "20", "--iterations", "2",
+                                     "--batch-size", "4", "--data-dir", data_dir)["run_dir"]
+    proc = sganctl("sample", run, "--grid", "2x3", "--show", "--out", sganctl.cwd / "g.png")
+    rows = [line for line in proc.stdout.splitlines() if line.strip() or line.startswith(" ")]
+    # NO_COLOR is set by the test environment: the ASCII fallback, one text row per two pixel rows.
+    assert len(proc.stdout.splitlines()) == (2 * 30 + 2 + 1) // 2 + 1, proc.stdout
+    assert rows[-1].endswith("g.png")
+    annotated = sganctl("sample", run, "--grid", "2x2", "--annotate", "--out", sganctl.cwd / "a.png")
+    with Image.open(annotated.stdout.strip()) as image:
+        assert image.size[0] >= 2 * 64
+
+
+def test_info_json(sganctl):
+    report = sganctl.json("info")
+    assert report["sganctl"] == sganctl_version() and report["torch"] == torch.__version__
+    assert {a["name"] for a in report["architectures"]} >= {"mlp", "dcgan", "compact"}
+    assert {d["name"] for d in report["datasets"]} >= {"mnist", "fashion-mnist", "folder"}
+    assert report["devices"][0]["type"] == "cpu"
+
+
+def sganctl_version():
+    return sganctl.__version__
+
+
+def test_python_api_trains_evaluates_samples_and_loads_a_classifier(tmp_path, data_dir, isolated_env,
+                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = sganctl.train("compact", num_labeled=20, iterations=3, batch_size=4, data_dir=str(data_dir))
+    evaluation = sganctl.evaluate(result.run_dir)
+    assert evaluation.accuracy == pytest.approx(result.evaluation.accuracy)
+    picture = sganctl.sample(result.run_dir, grid=(2, 2), seed=1)
+    assert picture.is_file()
+    classifier = sganctl.load_classifier(result.run_dir)
+    assert classifier.class_names == [str(d) for d in range(10)] and not classifier.training
+    pixels = torch.randint(0, 256, (3, 1, 28, 28), dtype=torch.uint8)
+    assert classifier(pixels).shape == (3, 10)
+    assert classifier.predict(pixels)[0][0] in classifier.class_names
+    assert json.loads((result.run_dir / "status.json").read_text())["state"] == "completed"
