@@ -34,7 +34,7 @@ class TrainingProgress:
         self.console = console
         self.started = time.perf_counter()
         self._bar: Progress | None = None
-        if console.is_terminal:
+        if console.is_interactive:  # a real terminal that is not TERM=dumb
             self._bar = Progress(
                 TextColumn("[bold]training"),
                 BarColumn(),
