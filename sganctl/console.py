@@ -14,11 +14,12 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
 err = Console(stderr=True)
+SHORT = {"loss_d_sup": "D-sup", "loss_d_unsup": "D-uns", "loss_g": "G", "acc_labeled": "acc"}
+"""Metric names as the live bar shows them, to fit an 80-column terminal."""
 
 
 def info(message: str) -> None:
@@ -36,11 +37,9 @@ class TrainingProgress:
         self._bar: Progress | None = None
         if console.is_interactive:  # a real terminal that is not TERM=dumb
             self._bar = Progress(
-                TextColumn("[bold]training"),
-                BarColumn(),
+                BarColumn(bar_width=16),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 TextColumn("{task.fields[losses]}"),
                 console=console,
@@ -59,7 +58,8 @@ class TrainingProgress:
         rate = (iteration - self.start) / elapsed if elapsed > 0 else 0.0
         losses = " ".join(f"{k}={v:.3f}" for k, v in metrics.items())
         if self._bar is not None:
-            self._bar.update(self._task, completed=iteration, rate=f"{rate:.1f} it/s", losses=losses)
+            short = " ".join(f"{SHORT.get(k, k)} {v:.3f}" for k, v in metrics.items())
+            self._bar.update(self._task, completed=iteration, rate=f"{rate:.1f} it/s", losses=short)
         else:
             self.console.print(
                 f"iter {iteration}/{self.total}  {rate:.2f} it/s  {losses}", highlight=False, soft_wrap=True
