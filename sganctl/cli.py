@@ -211,6 +211,9 @@ def archs_check(name, as_json):
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Write a checkpoint (and a sample grid) every N iterations; at most N are lost to a crash.")
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--precision", type=click.Choice(["32", "bf16", "fp16"]), default="32", show_default=True,
+              help="Training precision: fp32, or autocast to bf16 / fp16 (fp16 with gradient scaling).")
+@click.option("--compile", "compile", is_flag=True, help="torch.compile the generator and discriminator.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Continue RUN_DIR from its checkpoint (only --iterations, --device and intervals may change).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),

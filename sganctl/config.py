@@ -28,6 +28,8 @@ class TrainConfig:
     data_dir: str | None = None
     checkpoint_every: int = 1000
     log_every: int = 100
+    precision: str = "32"  # 32, bf16 or fp16 (autocast; fp16 with gradient scaling)
+    compile: bool = False  # torch.compile the generator and the discriminator
     # Recipe fields: None means "the plugin's default".
     z_dim: int | None = None
     batch_size: int | None = None

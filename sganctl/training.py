@@ -47,7 +47,8 @@ from .stop_signals import stop_requests
 
 METRICS = ("loss_d_sup", "loss_d_unsup", "loss_g", "acc_labeled")
 SAMPLE_GRID = (8, 8)
-RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "data_dir", "out")
+RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "data_dir", "out", "precision", "compile")
+PRECISIONS = {"32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 """Settings a resumed run may change; any other one that differs is refused."""
 
 
@@ -145,6 +146,14 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g)
     batch_gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    amp_dtype = PRECISIONS[cfg.precision]
+    autocast = torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None)
+    scaler_d = torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16")
+    scaler_g = torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16")
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
+    # The loop calls the compiled modules; weights are saved from (and shared with) the originals.
+    run_g, run_d = (torch.compile(generator), torch.compile(discriminator)) if cfg.compile else (generator, discriminator)
 
     entry = registry.entries[cfg.arch]
     meta = {
@@ -168,6 +177,9 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
     else:
         start, run_dir = resume_from.meta["iteration"], resume_from.path.parent
         _restore(resume_from, generator, discriminator, opt_d, opt_g, batch_gen, device)
+        for name, scaler in (("d", scaler_d), ("g", scaler_g)):
+            if scaler.is_enabled() and name in resume_from.meta.get("scalers", {}):
+                scaler.load_state_dict(resume_from.meta["scalers"][name])
         write_json(run_dir / "config.json", {**meta, "resumed_at": start})
         log(f"resuming at iteration {start}")
     log(f"run directory: {run_dir}")
@@ -186,8 +198,9 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
             tensors, optim_meta[name] = resume_state.optimizer_tensors(name, optimizer)
             extra.update(tensors)
         extra.update(resume_state.rng_tensors(batch_gen))
+        scalers = {name: sc.state_dict() for name, sc in (("d", scaler_d), ("g", scaler_g)) if sc.is_enabled()}
         checkpoint.save(run_dir / CHECKPOINT_NAME, networks,
-                        {**meta, "iteration": iteration, "optimizers": optim_meta}, extra)
+                        {**meta, "iteration": iteration, "optimizers": optim_meta, "scalers": scalers}, extra)
         rows, cols = SAMPLE_GRID
         pixels = generate(generator, rows * cols, cfg.z_dim, cfg.seed, device)
         save_grid(pixels, rows, cols, run_dir / "samples" / f"iter-{iteration:06d}.png")
@@ -211,25 +224,29 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
                 x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
                 x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
                 z = torch.randn(cfg.batch_size, cfg.z_dim, device=device, generator=batch_gen)
-                fake = generator(z)
+                with autocast:
+                    fake = run_g(z)
 
-                # 1. Discriminator: supervised + unsupervised.
-                out_lab = discriminator(x_lab)
-                out_unl = discriminator(x_unl)
-                out_fake = discriminator(fake.detach())
-                loss_sup = obj.supervised_loss(out_lab, y_lab)
-                loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
+                    # 1. Discriminator: supervised + unsupervised.
+                    out_lab = run_d(x_lab)
+                    out_unl = run_d(x_unl)
+                    out_fake = run_d(fake.detach())
+                    loss_sup = obj.supervised_loss(out_lab, y_lab)
+                    loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
                 opt_d.zero_grad(set_to_none=True)
-                (loss_sup + loss_unsup).backward()
-                opt_d.step()
+                scaler_d.scale(loss_sup + loss_unsup).backward()
+                scaler_d.step(opt_d)
+                scaler_d.update()
 
                 # 2. Generator, through a discriminator whose weights need no gradients.
                 discriminator.requires_grad_(False)
-                out_gen = discriminator(fake)
-                loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
+                with autocast:
+                    out_gen = run_d(fake)
+                    loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
                 opt_g.zero_grad(set_to_none=True)
-                loss_g.backward()
-                opt_g.step()
+                scaler_g.scale(loss_g).backward()
+                scaler_g.step(opt_g)
+                scaler_g.update()
                 discriminator.requires_grad_(True)
 
                 with torch.no_grad():
@@ -334,5 +351,7 @@ def _validate(cfg: TrainConfig) -> None:
             raise SganctlError(f"--{name.replace('_', '-')} must be positive, got {getattr(cfg, name)}")
     if cfg.num_labeled is not None and cfg.num_labeled < 1:
         raise SganctlError(f"--num-labeled must be a positive integer, got {cfg.num_labeled}")
+    if cfg.precision not in PRECISIONS:
+        raise SganctlError(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision}")
     if cfg.labeled_rate is not None and not 0 < cfg.labeled_rate <= 1:
         raise SganctlError(f"--labeled-rate must be in (0, 1], got {cfg.labeled_rate}")

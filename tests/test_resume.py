@@ -51,3 +51,24 @@ def test_resume_refuses_conflicting_settings(tmp_path, data_dir, isolated_env):
 def test_resume_needs_a_run_directory(tmp_path):
     with pytest.raises(SganctlError, match="holds no checkpoint.safetensors"):
         resume(tmp_path, {})
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_trains_and_resumes(tmp_path, data_dir, isolated_env, precision):
+    run = train(settings(tmp_path, data_dir, iterations=2, checkpoint_every=1, precision=precision), log=quiet)
+    assert run.evaluation.num_test == 10000
+    meta = checkpoint.load(run.run_dir / "checkpoint.safetensors").meta
+    assert ("d" in meta["scalers"]) == (precision == "fp16"), "fp16 keeps its gradient scaler state"
+    resumed = resume(run.run_dir, {"iterations": 3}, log=quiet)
+    assert resumed.iterations == 3
+
+
+def test_compiled_networks_train_and_save_plain_weights(tmp_path, data_dir, isolated_env):
+    run = train(settings(tmp_path, data_dir, arch="mlp", iterations=2, checkpoint_every=2, compile=True), log=quiet)
+    keys = checkpoint.load(run.run_dir / "checkpoint.safetensors").tensors
+    assert not any("_orig_mod" in key for key in keys), "weights are saved under their plain names"
+
+
+def test_unknown_precision(tmp_path, data_dir):
+    with pytest.raises(SganctlError, match="--precision must be one of 32, bf16, fp16"):
+        train(settings(tmp_path, data_dir, iterations=1, precision="fp8"), log=quiet)
