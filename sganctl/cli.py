@@ -312,14 +312,14 @@ def eval_command(run, data_dir, device, as_json):
     per_class.add_column("accuracy", justify="right")
     per_class.add_column("images", justify="right")
     for name, acc, row in zip(result.class_names, result.per_class, result.confusion):
-        per_class.add_row(name, f"{acc:.4f}", str(sum(row)))
+        per_class.add_row(escape(name), f"{acc:.4f}", str(sum(row)))
     out.print(per_class)
     confusion = Table(title="Confusion matrix (rows: true, columns: predicted)")
     confusion.add_column("")
     for name in result.class_names:
-        confusion.add_column(name, justify="right")
+        confusion.add_column(escape(name), justify="right")
     for i, (name, row) in enumerate(zip(result.class_names, result.confusion)):
-        confusion.add_row(name, *[f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)])
+        confusion.add_row(escape(name), *[f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)])
     out.print(confusion)
 
 
@@ -404,7 +404,7 @@ def predict(run, images, device, as_json):
     for column in ("file", "class", "probability"):
         table.add_column(column, overflow="fold")
     for row in predictions:
-        table.add_row(row["file"], escape(row["class"]), f"{row['probability']:.4f}")
+        table.add_row(escape(row["file"]), escape(row["class"]), f"{row['probability']:.4f}")
     out.print(table)
 
 
