@@ -214,6 +214,8 @@ def archs_check(name, as_json):
 @click.option("--precision", type=click.Choice(["32", "bf16", "fp16"]), default="32", show_default=True,
               help="Training precision: fp32, or autocast to bf16 / fp16 (fp16 with gradient scaling).")
 @click.option("--compile", "compile", is_flag=True, help="torch.compile the generator and discriminator.")
+@click.option("--supervised-only", is_flag=True,
+              help="Baseline: train the same discriminator on the labelled images alone (no GAN).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Continue RUN_DIR from its checkpoint (only --iterations, --device and intervals may change).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True),

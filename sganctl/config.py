@@ -30,6 +30,7 @@ class TrainConfig:
     log_every: int = 100
     precision: str = "32"  # 32, bf16 or fp16 (autocast; fp16 with gradient scaling)
     compile: bool = False  # torch.compile the generator and the discriminator
+    supervised_only: bool = False  # the baseline: D on the labelled images alone, no generator, no unlabelled data
     # Recipe fields: None means "the plugin's default".
     z_dim: int | None = None
     batch_size: int | None = None

@@ -201,9 +201,10 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
         scalers = {name: sc.state_dict() for name, sc in (("d", scaler_d), ("g", scaler_g)) if sc.is_enabled()}
         checkpoint.save(run_dir / CHECKPOINT_NAME, networks,
                         {**meta, "iteration": iteration, "optimizers": optim_meta, "scalers": scalers}, extra)
-        rows, cols = SAMPLE_GRID
-        pixels = generate(generator, rows * cols, cfg.z_dim, cfg.seed, device)
-        save_grid(pixels, rows, cols, run_dir / "samples" / f"iter-{iteration:06d}.png")
+        if not cfg.supervised_only:  # an untrained generator draws nothing worth keeping
+            rows, cols = SAMPLE_GRID
+            pixels = generate(generator, rows * cols, cfg.z_dim, cfg.seed, device)
+            save_grid(pixels, rows, cols, run_dir / "samples" / f"iter-{iteration:06d}.png")
         _status(run_dir, "running", iteration)
 
     next_labeled = _sampler(len(labeled_x), cfg.labeled_batch_size, device, batch_gen)
@@ -222,32 +223,42 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
             for iteration in range(start + 1, cfg.iterations + 1):
                 idx = next_labeled()
                 x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
-                x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
-                z = torch.randn(cfg.batch_size, cfg.z_dim, device=device, generator=batch_gen)
-                with autocast:
-                    fake = run_g(z)
+                if cfg.supervised_only:  # the baseline: the same discriminator on the labelled images alone
+                    with autocast:
+                        out_lab = run_d(x_lab)
+                        loss_sup = obj.supervised_loss(out_lab, y_lab)
+                    opt_d.zero_grad(set_to_none=True)
+                    scaler_d.scale(loss_sup).backward()
+                    scaler_d.step(opt_d)
+                    scaler_d.update()
+                    loss_unsup = loss_g = torch.zeros((), device=device)
+                else:
+                    x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
+                    z = torch.randn(cfg.batch_size, cfg.z_dim, device=device, generator=batch_gen)
+                    with autocast:
+                        fake = run_g(z)
 
-                    # 1. Discriminator: supervised + unsupervised.
-                    out_lab = run_d(x_lab)
-                    out_unl = run_d(x_unl)
-                    out_fake = run_d(fake.detach())
-                    loss_sup = obj.supervised_loss(out_lab, y_lab)
-                    loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
-                opt_d.zero_grad(set_to_none=True)
-                scaler_d.scale(loss_sup + loss_unsup).backward()
-                scaler_d.step(opt_d)
-                scaler_d.update()
+                        # 1. Discriminator: supervised + unsupervised.
+                        out_lab = run_d(x_lab)
+                        out_unl = run_d(x_unl)
+                        out_fake = run_d(fake.detach())
+                        loss_sup = obj.supervised_loss(out_lab, y_lab)
+                        loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
+                    opt_d.zero_grad(set_to_none=True)
+                    scaler_d.scale(loss_sup + loss_unsup).backward()
+                    scaler_d.step(opt_d)
+                    scaler_d.update()
 
-                # 2. Generator, through a discriminator whose weights need no gradients.
-                discriminator.requires_grad_(False)
-                with autocast:
-                    out_gen = run_d(fake)
-                    loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
-                opt_g.zero_grad(set_to_none=True)
-                scaler_g.scale(loss_g).backward()
-                scaler_g.step(opt_g)
-                scaler_g.update()
-                discriminator.requires_grad_(True)
+                    # 2. Generator, through a discriminator whose weights need no gradients.
+                    discriminator.requires_grad_(False)
+                    with autocast:
+                        out_gen = run_d(fake)
+                        loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
+                    opt_g.zero_grad(set_to_none=True)
+                    scaler_g.scale(loss_g).backward()
+                    scaler_g.step(opt_g)
+                    scaler_g.update()
+                    discriminator.requires_grad_(True)
 
                 with torch.no_grad():
                     acc = (out_lab.logits.argmax(1) == y_lab).float().mean()

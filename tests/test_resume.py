@@ -72,3 +72,12 @@ def test_compiled_networks_train_and_save_plain_weights(tmp_path, data_dir, isol
 def test_unknown_precision(tmp_path, data_dir):
     with pytest.raises(SganctlError, match="--precision must be one of 32, bf16, fp16"):
         train(settings(tmp_path, data_dir, iterations=1, precision="fp8"), log=quiet)
+
+
+def test_supervised_only_baseline_trains_the_discriminator_alone(tmp_path, data_dir, isolated_env):
+    result = train(settings(tmp_path, data_dir, arch="mlp", iterations=30, checkpoint_every=30,
+                            supervised_only=True), log=quiet)
+    assert result.evaluation.accuracy > 0.3, "30 steps on 20 labels should beat chance"
+    assert not (result.run_dir / "samples").exists(), "no generator, no sample grids"
+    records = (result.run_dir / "metrics.jsonl").read_text().splitlines()
+    assert '"loss_g": 0.0' in records[-1] and '"loss_d_unsup": 0.0' in records[-1]

@@ -1,0 +1,97 @@
+"""Accuracy benchmark: named setups over several split seeds, each beside its supervised-only baseline.
+
+    python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
+        [--seeds 0,1,2] [--iterations N] [--device auto] [--out benchmarks/results.json]
+
+For every setup and seed it trains the semi-supervised run and the same
+discriminator on the labelled images alone (`--supervised-only`), measures
+test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
+accuracy, iterations, wall seconds, device, sganctl version) plus one PNG of
+learning curves per setup under `benchmarks/curves/`. `--iterations` overrides
+the recipes' iteration counts (for quick checks; the table then says so).
+Model selection never looks at the test set: the final weights are measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sganctl import __version__
+from sganctl.config import TrainConfig
+from sganctl.devices import resolve_device
+from sganctl.plots import plot_runs
+from sganctl.training import train
+
+SETUPS = {
+    "compact-100": {"arch": "compact", "num_labeled": 100},
+    "mlp-1000": {"arch": "mlp", "num_labeled": 1000},
+    "dcgan-20pct": {"arch": "dcgan", "labeled_rate": 0.2},
+    "mlp-100": {"arch": "mlp", "num_labeled": 100},
+    "dcgan-100": {"arch": "dcgan", "num_labeled": 100},
+}
+
+
+def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool) -> str:
+    labels = f"--num-labeled {setup['num_labeled']}" if "num_labeled" in setup else f"--labeled-rate {setup['labeled_rate']}"
+    extra = (f" --iterations {iterations}" if iterations else "") + (" --supervised-only" if supervised else "")
+    return f"sganctl train --arch {setup['arch']} {labels} --seed {seed}{extra} --data-dir ../shared/data"
+
+
+def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
+    config = TrainConfig(**setup, seed=seed, iterations=args.iterations, device=args.device, data_dir=args.data_dir,
+                         out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9)
+    started = time.perf_counter()
+    result = train(config, log=lambda message: None)
+    return {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
+            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir)}
+
+
+def summary(rows: list) -> dict:
+    accuracies = [r["accuracy"] for r in rows]
+    return {"per_seed": rows, "mean": statistics.mean(accuracies),
+            "std": statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--setups", default=",".join(SETUPS))
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", default="benchmarks/results.json")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    device = str(resolve_device(args.device))
+    curves = Path(args.out).parent / "curves"
+    results = []
+    with tempfile.TemporaryDirectory() as runs:
+        for name in args.setups.split(","):
+            setup = SETUPS[name]
+            ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
+            base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
+            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}.png")
+            entry = {
+                "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
+                "sganctl": __version__, "iterations": ssl[0]["iterations"],
+                "semi_supervised": summary(ssl), "supervised_only": summary(base),
+                "wall_seconds": sum(r["seconds"] for r in ssl),
+                "command": command_for(setup, seeds[0], args.iterations, supervised=False),
+                "baseline_command": command_for(setup, seeds[0], args.iterations, supervised=True),
+            }
+            entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
+            for part in ("semi_supervised", "supervised_only"):
+                for row in entry[part]["per_seed"]:
+                    row.pop("run_dir")
+            results.append(entry)
+            print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
