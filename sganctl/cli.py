@@ -32,6 +32,23 @@ DEVICE_HELP = "auto (CUDA if available, else CPU), cpu, cuda or cuda:N."
 DATA_DIR_HELP = "Folder holding one folder per dataset (e.g. DIR/mnist/); also SGANCTL_DATA_DIR."
 
 
+def _plugin_rows(registry, blank: dict, describe) -> list:
+    """One row per registered plugin: name, package, version, status ('ok' or the error), and
+    ``describe(plugin)``; a plugin that fails to load keeps the ``blank`` values."""
+    from .errors import PluginError
+
+    rows = []
+    for name in registry.names():
+        entry = registry.entries[name]
+        row = {"name": name, "package": entry.package, "version": entry.version, "status": "ok", **blank}
+        try:
+            row.update(describe(registry.get(name)))
+        except PluginError as exc:
+            row["status"] = f"error: {exc}"
+        rows.append(row)
+    return rows
+
+
 class _Group(click.Group):
     """Turns user-fixable errors into one line and exit status 2, without a traceback."""
 
@@ -72,21 +89,12 @@ def archs(ctx, as_json):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .errors import PluginError
     from .plugins import Registry
 
-    registry = Registry()
-    rows = []
-    for name in registry.names():
-        entry = registry.entries[name]
-        row = {"name": name, "package": entry.package, "version": entry.version,
-               "api_version": None, "status": "ok", "description": ""}
-        try:
-            arch = registry.get(name)
-            row.update(api_version=arch.api_version, description=arch.description)
-        except PluginError as exc:
-            row["status"] = f"error: {exc}"
-        rows.append(row)
+    rows = _plugin_rows(
+        Registry(), {"api_version": None, "description": ""},
+        lambda arch: {"api_version": arch.api_version, "description": arch.description},
+    )
     if as_json:
         _emit_json(rows)
         return
@@ -338,23 +346,16 @@ def datasets(ctx, data_dir, as_json):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .errors import PluginError
     from .plugins import DatasetRegistry
 
-    registry = DatasetRegistry()
-    rows = []
-    for name in registry.names():
-        entry = registry.entries[name]
-        row = {"name": name, "package": entry.package, "version": entry.version, "status": "ok",
-               "classes": None, "image_shape": None, "location": None, "description": ""}
-        try:
-            dataset = registry.get(name)
-            row.update(classes=list(dataset.classes) if dataset.classes else None,
-                       image_shape=list(dataset.image_shape) if dataset.image_shape else None,
-                       location=dataset.locate(data_dir), description=dataset.description)
-        except PluginError as exc:
-            row["status"] = f"error: {exc}"
-        rows.append(row)
+    rows = _plugin_rows(
+        DatasetRegistry(), {"classes": None, "image_shape": None, "location": None, "description": ""},
+        lambda dataset: {
+            "classes": list(dataset.classes) if dataset.classes else None,
+            "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
+            "location": dataset.locate(data_dir), "description": dataset.description,
+        },
+    )
     if as_json:
         _emit_json(rows)
         return
