@@ -121,20 +121,33 @@ def discover(group: str = ENTRY_POINT_GROUP, kind: str = "architecture") -> dict
     return plugins
 
 
-def _check(obj, entry: PluginEntry) -> Architecture:
-    """Validate a loaded object against the contract; raise PluginError if it breaks it."""
-    where = f"{entry.kind} '{entry.name}' from {entry.origin}"
+def _failure(entry: PluginEntry):
+    """Builds the PluginError for a contract breach, naming the plugin, its package and the fix."""
 
     def fail(problem: str) -> PluginError:
-        return PluginError(f"{where}: {problem}; upgrade or uninstall {entry.package}")
+        return PluginError(
+            f"{entry.kind} '{entry.name}' from {entry.origin}: {problem}; upgrade or uninstall {entry.package}"
+        )
 
-    if not all(hasattr(obj, a) for a in ("build_generator", "build_discriminator", "api_version")):
-        raise fail(f"entry point {entry.target} gives a {type(obj).__name__}, not an {entry.kind}")
+    return fail
+
+
+def _check_identity(obj, entry: PluginEntry, methods: tuple, what: str) -> None:
+    """What every plugin kind must have: its methods, the API version this sganctl speaks, its registered name."""
+    fail = _failure(entry)
+    if not all(callable(getattr(obj, m, None)) for m in methods):
+        raise fail(f"entry point {entry.target} gives a {type(obj).__name__}, not {what}")
     version = getattr(obj, "api_version", None)
     if version != API_VERSION:
         raise fail(f"targets plugin API version {version!r}, this sganctl supports {API_VERSION}")
     if not entry.direct and getattr(obj, "name", None) != entry.name:
         raise fail(f"calls itself {getattr(obj, 'name', None)!r} but is registered as {entry.name!r}")
+
+
+def _check(obj, entry: PluginEntry) -> Architecture:
+    """Validate a loaded object against the contract; raise PluginError if it breaks it."""
+    fail = _failure(entry)
+    _check_identity(obj, entry, ("build_generator", "build_discriminator"), "an architecture")
     recipe = getattr(obj, "recipe", None)
     if not isinstance(recipe, Recipe):
         raise fail("has no Recipe in its 'recipe' attribute")
@@ -181,14 +194,7 @@ def load(entry: PluginEntry) -> Architecture:
 
 def _check_dataset(obj, entry: PluginEntry):
     """Validate a loaded dataset plugin against the contract."""
-    where = f"dataset '{entry.name}' from {entry.origin}"
-    if not all(callable(getattr(obj, a, None)) for a in ("load", "locate")):
-        raise PluginError(f"{where}: entry point {entry.target} gives a {type(obj).__name__}, not a dataset")
-    if getattr(obj, "api_version", None) != API_VERSION:
-        raise PluginError(f"{where}: targets plugin API version {getattr(obj, 'api_version', None)!r}, "
-                          f"this sganctl supports {API_VERSION}; upgrade or uninstall {entry.package}")
-    if getattr(obj, "name", None) != entry.name:
-        raise PluginError(f"{where}: calls itself {getattr(obj, 'name', None)!r} but is registered as {entry.name!r}")
+    _check_identity(obj, entry, ("load", "locate"), "a dataset")
     return obj
 
 

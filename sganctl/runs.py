@@ -24,7 +24,8 @@ def create_run_dir(out: Path, label: str) -> Path:
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        number = (_numbered(out)[-1][0] + 1) if _numbered(out) else 0
+        existing = _numbered(out)
+        number = existing[-1][0] + 1 if existing else 0
         while True:
             path = out / f"{number:05d}-{label}"
             try:

@@ -19,17 +19,11 @@ def cache_root() -> Path:
     return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("sganctl"))
 
 
-def search_roots(data_dir: str | None) -> list[tuple[Path, str]]:
-    """Roots to search, in order, each with how it was chosen (for messages)."""
-    roots = []
-    if data_dir:
-        roots.append((Path(data_dir).expanduser(), "--data-dir"))
+def search_roots(data_dir: str | None) -> list[Path]:
+    """Roots to search, in order: --data-dir, SGANCTL_DATA_DIR, the cache, system dataset folders."""
     env = os.environ.get(DATA_DIR_ENV)
-    if env:
-        roots.append((Path(env).expanduser(), DATA_DIR_ENV))
-    roots.append((cache_root(), "cache"))
-    roots += [(root, "system") for root in SYSTEM_ROOTS]
-    return roots
+    explicit = [Path(d).expanduser() for d in (data_dir, env) if d]
+    return [*explicit, cache_root(), *SYSTEM_ROOTS]
 
 
 def find_folder(dataset: str, filenames: list[str], data_dir: str | None) -> Path | None:
@@ -37,7 +31,7 @@ def find_folder(dataset: str, filenames: list[str], data_dir: str | None) -> Pat
 
     A root may hold one folder per dataset (ROOT/mnist/...) or be that folder itself.
     """
-    for root, _ in search_roots(data_dir):
+    for root in search_roots(data_dir):
         for folder in (root / dataset, root):
             if all(find_file(folder, name) for name in filenames):
                 return folder
