@@ -65,6 +65,12 @@ class Recipe:
     ``generator_loss`` is ``"non-saturating"`` (-log D(G(z))),
     ``"feature-matching"`` (squared distance between the mean features of a
     real and a generated batch) or the sum of both.
+
+    ``ema_decay`` > 0 keeps an exponential moving average of the
+    discriminator's weights; that average is the classifier evaluated and
+    shipped in checkpoints (GAN training makes the raw weights noisy).
+    ``lr_decay_start`` is the fraction of the iterations after which both
+    learning rates decay linearly to zero (1.0: constant rates).
     """
 
     z_dim: int = 100
@@ -77,6 +83,8 @@ class Recipe:
     betas_g: tuple[float, float] = (0.5, 0.999)
     unsupervised: UnsupervisedObjective = "logsumexp"
     generator_loss: GeneratorLoss = "non-saturating"
+    ema_decay: float = 0.0
+    lr_decay_start: float = 1.0
 
 
 class DiscriminatorOutput(NamedTuple):

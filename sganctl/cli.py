@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -53,14 +54,24 @@ class _Group(click.Group):
     """Turns user-fixable errors into one line and exit status 2, without a traceback."""
 
     def invoke(self, ctx):
-        from .errors import SganctlError, TrainingInterrupted
+        from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 
         try:
             return super().invoke(ctx)
         except SganctlError as exc:
+            rank = _torchrun_rank()
+            if rank and isinstance(exc, (TrainingDiverged, TrainingInterrupted)):
+                ctx.exit(exc.exit_code)  # every process stops alike; rank 0 tells the user
             prefix = "" if isinstance(exc, TrainingInterrupted) else "Error: "
-            click.echo(f"{prefix}{exc}", err=True)
+            where = f"[rank {rank}] " if rank else ""
+            click.echo(f"{where}{prefix}{exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _torchrun_rank() -> int:
+    """This process's rank under torchrun (0 when not launched by it)."""
+    value = os.environ.get("RANK", "0")
+    return int(value) if value.isdigit() else 0
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -212,6 +223,13 @@ def archs_check(name, as_json):
 @click.option("--labeled-batch-size", type=click.IntRange(min=1), help="Labelled batch size [recipe].")
 @click.option("--lr-d", type=click.FloatRange(min=0, min_open=True), help="Discriminator learning rate.")
 @click.option("--lr-g", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate.")
+@click.option("--generator-loss", type=click.Choice(["non-saturating", "feature-matching",
+                                                    "non-saturating+feature-matching"]),
+              help="Generator objective [recipe].")
+@click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True),
+              help="Evaluate an exponential moving average of D's weights with this decay; 0 turns it off [recipe].")
+@click.option("--lr-decay-start", type=click.FloatRange(0, 1),
+              help="Fraction of the iterations after which learning rates decay linearly to 0; 1 keeps them [recipe].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, weights and batches.")
 @click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
 @click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
@@ -264,6 +282,8 @@ def train(ctx, as_json, resume_dir, config_file, dry_run, **options):
             _print_dry_run(config, from_file, given, as_json)
             return
         result = run_training(config)
+    if result.rank:  # under torchrun, rank 0 alone reports
+        return
     if as_json:
         _emit_json(result.to_dict())
         return

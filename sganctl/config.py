@@ -42,6 +42,8 @@ class TrainConfig:
     betas_g: tuple[float, float] | None = None
     unsupervised: str | None = None
     generator_loss: str | None = None
+    ema_decay: float | None = None
+    lr_decay_start: float | None = None
 
     def with_recipe(self, recipe: Recipe) -> TrainConfig:
         """A copy where every recipe field the user left unset takes the plugin's value."""

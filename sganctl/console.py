@@ -29,13 +29,14 @@ def info(message: str) -> None:
 class TrainingProgress:
     """Shows training progress: a rich bar on a terminal, else one line per log interval."""
 
-    def __init__(self, total: int, start: int = 0, console: Console = err):
+    def __init__(self, total: int, start: int = 0, console: Console = err, enabled: bool = True):
+        self.enabled = enabled  # off on torchrun processes other than rank 0
         self.total = total
         self.start = start
         self.console = console
         self.started = time.perf_counter()
         self._bar: Progress | None = None
-        if console.is_interactive:  # a real terminal that is not TERM=dumb
+        if enabled and console.is_interactive:  # a real terminal that is not TERM=dumb
             self._bar = Progress(
                 BarColumn(bar_width=16),
                 MofNCompleteColumn(),
@@ -54,6 +55,8 @@ class TrainingProgress:
 
     def report(self, iteration: int, metrics: dict[str, float]) -> None:
         """Called at each log interval with the averaged metrics."""
+        if not self.enabled:
+            return
         elapsed = time.perf_counter() - self.started
         rate = (iteration - self.start) / elapsed if elapsed > 0 else 0.0
         losses = " ".join(f"{k}={v:.3f}" for k, v in metrics.items())

@@ -19,11 +19,18 @@ def available_devices() -> list:
     return names
 
 
-def resolve_device(choice: str = "auto") -> torch.device:
-    """``auto`` is the first CUDA device when there is one, else the CPU."""
+def resolve_device(choice: str = "auto", local_rank: int | None = None) -> torch.device:
+    """``auto`` is the first CUDA device when there is one, else the CPU.
+
+    Under torchrun (``local_rank`` given) ``auto`` and ``cuda`` mean
+    ``cuda:LOCAL_RANK``, one device per process, and ``cuda:N`` is refused
+    because every process would pick the same device.
+    """
     choice = (choice or "auto").strip().lower()
     if choice == "auto":
-        return torch.device("cuda", 0) if torch.cuda.is_available() else torch.device("cpu")
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        choice = "cuda"
     if choice == "cpu":
         return torch.device("cpu")
     match = _CUDA.match(choice)
@@ -32,13 +39,23 @@ def resolve_device(choice: str = "auto") -> torch.device:
             f"unknown device '{choice}'; use auto, cpu, cuda or cuda:N "
             f"(available here: {', '.join(available_devices())})"
         )
-    index = int(match.group(1) or 0)
+    if local_rank is not None and match.group(1) is not None:
+        raise SganctlError(
+            f"device '{choice}' under torchrun: each process takes cuda:LOCAL_RANK; pass --device cuda "
+            "(choose the GPUs with CUDA_VISIBLE_DEVICES)"
+        )
+    index = int(match.group(1) or 0) if local_rank is None else local_rank
     if not torch.cuda.is_available():
         raise SganctlError(
             f"device '{choice}' requested but CUDA is not available "
             f"(available here: {', '.join(available_devices())}); use --device cpu or auto"
         )
     count = torch.cuda.device_count()
+    if index >= count and local_rank is not None:
+        raise SganctlError(
+            f"torchrun started a process with LOCAL_RANK {local_rank} but this machine has {count} CUDA "
+            f"device(s); use --nproc-per-node {count} or fewer"
+        )
     if index >= count:
         raise SganctlError(
             f"device '{choice}' does not exist: this machine has {count} CUDA device(s) "

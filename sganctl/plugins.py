@@ -155,6 +155,10 @@ def _check(obj, entry: PluginEntry) -> Architecture:
         raise fail(f"unknown unsupervised objective {recipe.unsupervised!r}")
     if recipe.generator_loss not in GENERATOR_LOSSES:
         raise fail(f"unknown generator loss {recipe.generator_loss!r}")
+    if not 0 <= recipe.ema_decay < 1:
+        raise fail(f"ema_decay must be in [0, 1), got {recipe.ema_decay!r}")
+    if not 0 <= recipe.lr_decay_start <= 1:
+        raise fail(f"lr_decay_start must be in [0, 1], got {recipe.lr_decay_start!r}")
     size = getattr(obj, "image_size", ANY_SIZE)
     if size != ANY_SIZE and not (
         isinstance(size, tuple) and len(size) == 2 and all(isinstance(s, int) and s > 0 for s in size)

@@ -22,20 +22,22 @@ import json
 import re
 import time
 from collections.abc import Callable
-from contextlib import closing
-from dataclasses import dataclass
+from contextlib import closing, nullcontext
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from . import __version__, checkpoint, resume_state
+from . import __version__, checkpoint, distributed, resume_state
 from . import objectives as obj
-from .api import ANY_SIZE, API_VERSION
+from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, Recipe
 from .config import TrainConfig
 from .console import TrainingProgress, info
 from .contract import verify_shapes
 from .data import labeled_count, split_labeled
-from .devices import resolve_device
+from .distributed import Processes
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluation import Evaluation, evaluate
 from .files import write_json
@@ -48,8 +50,13 @@ from .stop_signals import stop_requests
 METRICS = ("loss_d_sup", "loss_d_unsup", "loss_g", "acc_labeled")
 SAMPLE_GRID = (8, 8)
 RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "data_dir", "out", "precision", "compile")
-PRECISIONS = {"32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 """Settings a resumed run may change; any other one that differs is refused."""
+NEVER = 2**62
+"""Stands for 'no non-finite loss yet' when the processes compare their first bad iteration."""
+PRECISIONS = {"32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+RAW_D_PREFIX = "state.discriminator"
+"""With an EMA, the checkpoint's 'discriminator' is the average; the trained weights live here."""
+EMA_COUNT = "state.ema.n_averaged"
 
 
 @dataclass
@@ -59,7 +66,8 @@ class TrainResult:
     config: TrainConfig
     iterations: int
     seconds: float
-    evaluation: Evaluation
+    evaluation: Evaluation | None  # None on processes other than rank 0, which evaluate nothing
+    rank: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -101,6 +109,9 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
             )
     allowed = {k: v for k, v in (overrides or {}).items() if k in RESUME_MAY_CHANGE and v is not None}
     cfg = TrainConfig(**{**stored, **allowed})
+    for name, value in asdict(Recipe()).items():  # settings newer than the run: it trained without them
+        if getattr(cfg, name) is None:
+            setattr(cfg, name, value)
     cfg.betas_d, cfg.betas_g = tuple(cfg.betas_d), tuple(cfg.betas_g)
     done = ckpt.meta["iteration"]
     if cfg.iterations <= done:
@@ -112,10 +123,29 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
 
 
 def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) -> TrainResult:
+    """Train in this process, joining torchrun's process group first when there is one."""
     _validate(cfg)
+    processes = distributed.from_environment()
+    device = distributed.process_device(cfg.device, processes)
+    joined = distributed.join(processes, device)
+    try:
+        return _train(cfg, registry, log if processes.is_main else _quiet, resume_from, processes, device)
+    finally:
+        if joined:
+            distributed.leave()
+
+
+def _quiet(message: str) -> None:
+    """The log of processes other than rank 0."""
+
+
+def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, processes: Processes,
+           device: torch.device) -> TrainResult:
+    main = processes.is_main
     arch = registry.get(cfg.arch)
-    device = resolve_device(cfg.device)
     dataset = DatasetRegistry().get(cfg.dataset)
+    batch = distributed.split_batch(cfg.batch_size, processes, "--batch-size")
+    labeled_batch = distributed.split_batch(cfg.labeled_batch_size, processes, "--labeled-batch-size")
 
     # Data: the labelled subset is fixed by the seed; every other training image is unlabelled.
     size = None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
@@ -145,15 +175,25 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
                   cfg.unsupervised == "two-head", device)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g)
-    batch_gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    # The classifier that is evaluated and shipped: D itself, or the moving average of its weights.
+    ema = (AveragedModel(discriminator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
+           if cfg.ema_decay > 0 else None)
+    classifier = ema.module if ema is not None else discriminator
+    # Same initial weights everywhere; batches and dropout differ per process.
+    batch_gen = torch.Generator(device=device).manual_seed(_process_seed(cfg.seed, processes.rank))
+    if processes.rank:
+        torch.manual_seed(_process_seed(cfg.seed, processes.rank))
     amp_dtype = PRECISIONS[cfg.precision]
     autocast = torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None)
     scaler_d = torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16")
     scaler_g = torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16")
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
-    # The loop calls the compiled modules; weights are saved from (and shared with) the originals.
-    run_g, run_d = (torch.compile(generator), torch.compile(discriminator)) if cfg.compile else (generator, discriminator)
+    # The loop calls wrapped modules (DDP, compiled); weights are saved from (and shared with) the originals.
+    run_g, run_d, run_d_frozen = _wrap(generator, discriminator, cfg.compile, processes, device)
+    # One forward over labelled + unlabelled + generated images, unless D has batch statistics
+    # (batch norm), whose recipe sees each kind of batch on its own.
+    joint_forward = not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
 
     entry = registry.entries[cfg.arch]
     meta = {
@@ -168,32 +208,48 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
         "normalisation": NORMALISATION,
         "config": cfg.to_dict(),
         "device": str(device),
+        "world_size": processes.world_size,
     }
     if resume_from is None:
-        start = 0
-        label = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{cfg.arch}-{cfg.dataset}-{cfg.num_labeled}")
-        run_dir = create_run_dir(Path(cfg.out), label)
-        write_json(run_dir / "config.json", meta)
+        start, run_dir = 0, None
+        if main:
+            label = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{cfg.arch}-{cfg.dataset}-{cfg.num_labeled}")
+            run_dir = create_run_dir(Path(cfg.out), label)
+            write_json(run_dir / "config.json", meta)
     else:
         start, run_dir = resume_from.meta["iteration"], resume_from.path.parent
-        _restore(resume_from, generator, discriminator, opt_d, opt_g, batch_gen, device)
+        _restore(resume_from, generator, discriminator, ema, opt_d, opt_g, batch_gen, device)
+        if processes.rank:  # the checkpoint holds rank 0's random states; the others draw anew
+            torch.manual_seed(_process_seed(cfg.seed + start, processes.rank))
+            batch_gen.manual_seed(_process_seed(cfg.seed + start, processes.rank))
         for name, scaler in (("d", scaler_d), ("g", scaler_g)):
             if scaler.is_enabled() and name in resume_from.meta.get("scalers", {}):
                 scaler.load_state_dict(resume_from.meta["scalers"][name])
-        write_json(run_dir / "config.json", {**meta, "resumed_at": start})
+        if main:
+            write_json(run_dir / "config.json", {**meta, "resumed_at": start})
         log(f"resuming at iteration {start}")
     log(f"run directory: {run_dir}")
     log(
         f"{cfg.arch} on {cfg.dataset}: {len(labeled_idx)} labelled, {len(unlabeled_x)} unlabelled, "
         f"{cfg.iterations} iterations, batch {cfg.batch_size}, device {device}"
+        + (f", {processes.world_size} processes of batch {batch}" if processes.distributed else "")
     )
 
     def save_checkpoint(iteration: int) -> None:
-        """Weights plus everything a resume needs, then a sample grid; refuses non-finite weights."""
-        networks = {"generator": generator, "discriminator": discriminator}
-        if not all(torch.isfinite(p).all() for m in networks.values() for p in m.parameters()):
+        """Weights plus everything a resume needs, then a sample grid; refuses non-finite weights.
+
+        Every process checks the weights (they are the same everywhere); rank 0 alone writes.
+        """
+        networks = {"generator": generator, "discriminator": classifier}
+        if not all(torch.isfinite(p).all() for m in (generator, discriminator, classifier) for p in m.parameters()):
             raise _diverged(run_dir, iteration, "weights")
+        if not main:
+            return
         extra, optim_meta = {}, {}
+        if ema is not None:  # the raw weights go on training after a resume
+            extra.update({f"{RAW_D_PREFIX}.{k}": v.detach().to("cpu").contiguous()
+                          for k, v in discriminator.state_dict().items()})
+            extra[EMA_COUNT] = ema.n_averaged.detach().to("cpu")
         for name, optimizer in (("d", opt_d), ("g", opt_g)):
             tensors, optim_meta[name] = resume_state.optimizer_tensors(name, optimizer)
             extra.update(tensors)
@@ -207,8 +263,8 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
             save_grid(pixels, rows, cols, run_dir / "samples" / f"iter-{iteration:06d}.png")
         _status(run_dir, "running", iteration)
 
-    next_labeled = _sampler(len(labeled_x), cfg.labeled_batch_size, device, batch_gen)
-    next_unlabeled = _sampler(len(unlabeled_x), cfg.batch_size, device, batch_gen)
+    next_labeled = _sampler(len(labeled_x), labeled_batch, device, batch_gen)
+    next_unlabeled = _sampler(len(unlabeled_x), batch, device, batch_gen)
     metric_sums = torch.zeros(len(METRICS), device=device)
     first_bad = torch.zeros((), dtype=torch.long, device=device)  # first iteration with a non-finite loss
     steps_in_sum = 0
@@ -216,11 +272,13 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
     _status(run_dir, "running", start)
     try:
         with (
-            open(run_dir / "metrics.jsonl", "a", buffering=1) as metrics_file,
-            closing(TrainingProgress(cfg.iterations, start)) as progress,
+            open(run_dir / "metrics.jsonl", "a", buffering=1) if main else nullcontext() as metrics_file,
+            closing(TrainingProgress(cfg.iterations, start, enabled=main)) as progress,
             stop_requests() as stop,
         ):
             for iteration in range(start + 1, cfg.iterations + 1):
+                if cfg.lr_decay_start < 1:
+                    _set_learning_rates(cfg, iteration, opt_d, opt_g)
                 idx = next_labeled()
                 x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
                 if cfg.supervised_only:  # the baseline: the same discriminator on the labelled images alone
@@ -231,28 +289,34 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
                     scaler_d.scale(loss_sup).backward()
                     scaler_d.step(opt_d)
                     scaler_d.update()
+                    if ema is not None:
+                        ema.update_parameters(discriminator)
                     loss_unsup = loss_g = torch.zeros((), device=device)
                 else:
                     x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
-                    z = torch.randn(cfg.batch_size, cfg.z_dim, device=device, generator=batch_gen)
+                    z = torch.randn(batch, cfg.z_dim, device=device, generator=batch_gen)
                     with autocast:
                         fake = run_g(z)
 
                         # 1. Discriminator: supervised + unsupervised.
-                        out_lab = run_d(x_lab)
-                        out_unl = run_d(x_unl)
-                        out_fake = run_d(fake.detach())
+                        if joint_forward:
+                            out = run_d(torch.cat([x_lab, x_unl, fake.detach()]))
+                            out_lab, out_unl, out_fake = _split(out, (len(x_lab), len(x_unl), len(fake)))
+                        else:
+                            out_lab, out_unl, out_fake = run_d(x_lab), run_d(x_unl), run_d(fake.detach())
                         loss_sup = obj.supervised_loss(out_lab, y_lab)
                         loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
                     opt_d.zero_grad(set_to_none=True)
                     scaler_d.scale(loss_sup + loss_unsup).backward()
                     scaler_d.step(opt_d)
                     scaler_d.update()
+                    if ema is not None:
+                        ema.update_parameters(discriminator)
 
                     # 2. Generator, through a discriminator whose weights need no gradients.
                     discriminator.requires_grad_(False)
                     with autocast:
-                        out_gen = run_d(fake)
+                        out_gen = run_d_frozen(fake)
                         loss_g = obj.generator_loss(out_gen, out_unl.features, cfg.unsupervised, cfg.generator_loss)
                     opt_g.zero_grad(set_to_none=True)
                     scaler_g.scale(loss_g).backward()
@@ -270,14 +334,20 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
                 progress.step(iteration)
 
                 last = iteration == cfg.iterations
+                if processes.distributed:  # a signal that reached any process stops them all, together
+                    stop.signal_number = distributed.largest(stop.signal_number or 0, processes, device) or None
                 logging = iteration % cfg.log_every == 0 or last
                 checkpointing = iteration % cfg.checkpoint_every == 0 or last or stop.signal_number
-                if (logging or checkpointing) and int(first_bad):
-                    raise _diverged(run_dir, int(first_bad), "losses")
+                if logging or checkpointing:
+                    bad = distributed.minimum(torch.where(first_bad > 0, first_bad, NEVER), processes)
+                    if int(bad) != NEVER:
+                        raise _diverged(run_dir, int(bad), "losses")
                 if logging:
-                    means = dict(zip(METRICS, (metric_sums / steps_in_sum).tolist()))
+                    sums = distributed.mean(metric_sums.clone(), processes)
+                    means = dict(zip(METRICS, (sums / steps_in_sum).tolist()))
                     record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
-                    metrics_file.write(json.dumps(record) + "\n")
+                    if main:
+                        metrics_file.write(json.dumps(record) + "\n")
                     progress.report(iteration, means)
                     metric_sums.zero_()
                     steps_in_sum = 0
@@ -291,16 +361,49 @@ def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) 
                         stop.signal_number,
                     )
         seconds = time.perf_counter() - started
-        result = evaluate(discriminator, test_set.images, test_set.labels, spec, test_set.classes, device)
-        write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
-        _status(run_dir, "completed", cfg.iterations)
+        result = None
+        if main:
+            result = evaluate(classifier, test_set.images, test_set.labels, spec, test_set.classes, device)
+            write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
+            _status(run_dir, "completed", cfg.iterations)
+        distributed.barrier(processes)  # the others wait until the run is complete on disk
     except SganctlError as exc:
         if not isinstance(exc, (TrainingDiverged, TrainingInterrupted)):
             _status(run_dir, "failed", None, str(exc))
         raise
     finally:
-        _write_curves(run_dir, log)
-    return TrainResult(run_dir, run_dir / CHECKPOINT_NAME, cfg, cfg.iterations, seconds, result)
+        if main:
+            _write_curves(run_dir, log)
+    return TrainResult(run_dir, run_dir and run_dir / CHECKPOINT_NAME, cfg, cfg.iterations, seconds, result,
+                       processes.rank)
+
+
+def _process_seed(seed: int, rank: int) -> int:
+    """Rank 0 keeps the user's seed (a 1-process run is the plain run); the others get their own."""
+    return seed + (rank << 32)
+
+
+def _wrap(generator, discriminator, compile_: bool, processes: Processes, device: torch.device):
+    """(G, D for its own step, D for G's step): DDP-wrapped when distributed, compiled on request.
+
+    G's step runs through the bare D: its weights need no gradients there, and DDP would
+    wait for gradients that never come.
+    """
+    run_g, run_d, run_d_frozen = generator, discriminator, discriminator
+    if processes.distributed:
+        ids = [device.index] if device.type == "cuda" else None
+        run_g = DistributedDataParallel(generator, device_ids=ids)
+        run_d = DistributedDataParallel(discriminator, device_ids=ids)
+    if compile_:
+        run_g, run_d = torch.compile(run_g), torch.compile(run_d)
+        run_d_frozen = torch.compile(discriminator) if processes.distributed else run_d
+    return run_g, run_d, run_d_frozen
+
+
+def _split(out: DiscriminatorOutput, sizes: tuple[int, ...]) -> list[DiscriminatorOutput]:
+    """One joint forward's output cut back into the batches it was made of."""
+    parts = [t.split(sizes) if t is not None else [None] * len(sizes) for t in out]
+    return [DiscriminatorOutput(*fields) for fields in zip(*parts)]
 
 
 def _write_curves(run_dir: Path, log: Callable) -> None:
@@ -318,10 +421,27 @@ def _sampler(size: int, batch: int, device: torch.device, gen: torch.Generator) 
     return lambda: torch.randint(size, (batch,), device=device, generator=gen)
 
 
-def _restore(ckpt, generator, discriminator, opt_d, opt_g, batch_gen, device) -> None:
+def _set_learning_rates(cfg: TrainConfig, iteration: int, opt_d, opt_g) -> None:
+    """Constant rates until lr_decay_start of the run, then a linear decay that reaches 0 at the end."""
+    begin = cfg.lr_decay_start * cfg.iterations
+    factor = 1.0 if iteration <= begin else max(0.0, (cfg.iterations - iteration + 1) / (cfg.iterations - begin + 1))
+    for optimizer, base in ((opt_d, cfg.lr_d), (opt_g, cfg.lr_g)):
+        for group in optimizer.param_groups:
+            group["lr"] = base * factor
+
+
+def _restore(ckpt, generator, discriminator, ema, opt_d, opt_g, batch_gen, device) -> None:
     """Load weights, optimiser and RNG states from a checkpoint into freshly built objects."""
     checkpoint.load_weights(ckpt, "generator", generator)
-    checkpoint.load_weights(ckpt, "discriminator", discriminator)
+    if ema is None:
+        checkpoint.load_weights(ckpt, "discriminator", discriminator)
+    else:
+        if EMA_COUNT not in ckpt.tensors:
+            raise SganctlError(f"cannot resume {ckpt.path.parent} with an EMA of D: the run kept none; "
+                               "pass --ema-decay 0 or start a new run")
+        checkpoint.load_weights(ckpt, RAW_D_PREFIX, discriminator)
+        checkpoint.load_weights(ckpt, "discriminator", ema.module)
+        ema.n_averaged.copy_(ckpt.tensors[EMA_COUNT])
     optimizers = ckpt.meta["optimizers"]
     resume_state.restore_optimizer("d", opt_d, ckpt.tensors, optimizers["d"])
     resume_state.restore_optimizer("g", opt_g, ckpt.tensors, optimizers["g"])
@@ -329,8 +449,13 @@ def _restore(ckpt, generator, discriminator, opt_d, opt_g, batch_gen, device) ->
     resume_state.restore_rng(ckpt.tensors, batch_gen, same_device)
 
 
-def _status(run_dir: Path, state: str, iteration: int | None, message: str = "") -> None:
-    """status.json says what became of the run: running, completed, interrupted, diverged, failed."""
+def _status(run_dir: Path | None, state: str, iteration: int | None, message: str = "") -> None:
+    """status.json says what became of the run: running, completed, interrupted, diverged, failed.
+
+    Processes other than rank 0 have no run directory and write nothing.
+    """
+    if run_dir is None:
+        return
     record = {"state": state, "iteration": iteration, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if message:
         record["message"] = message
