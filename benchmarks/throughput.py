@@ -130,7 +130,17 @@ def main():
                "torch": torch.__version__, "sganctl": __version__, "threads": torch.get_num_threads()}
         rows.append(row)
         print(json.dumps(row))
-    Path(args.out).write_text(json.dumps(rows, indent=2) + "\n")
+    _merge(Path(args.out), rows)
+
+
+def _merge(path: Path, rows: list) -> None:
+    """Replace the rows measured again (same arch, device, precision and compile); keep the others."""
+    def key(row):
+        return row["arch"], row["device"], row["precision"], row["compile"]
+
+    old = json.loads(path.read_text()) if path.is_file() else []
+    fresh = {key(r) for r in rows}
+    path.write_text(json.dumps([r for r in old if key(r) not in fresh] + rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

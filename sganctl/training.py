@@ -173,8 +173,11 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     origin = f"architecture '{cfg.arch}' from {registry.entries[cfg.arch].origin}"
     verify_shapes(origin, generator, discriminator, cfg.z_dim, train_set.num_classes, spec,
                   cfg.unsupervised == "two-head", device)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g)
+    layout = torch.channels_last if getattr(arch, "channels_last", False) else torch.contiguous_format
+    generator.to(memory_format=layout)
+    discriminator.to(memory_format=layout)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d, fused=True)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g, fused=True)
     # The classifier that is evaluated and shipped: D itself, or the moving average of its weights.
     ema = (AveragedModel(discriminator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
            if cfg.ema_decay > 0 else None)
@@ -280,7 +283,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                 if cfg.lr_decay_start < 1:
                     _set_learning_rates(cfg, iteration, opt_d, opt_g)
                 idx = next_labeled()
-                x_lab, y_lab = to_model_input(labeled_x[idx], spec), labeled_y[idx]
+                x_lab, y_lab = to_model_input(labeled_x[idx], spec).contiguous(memory_format=layout), labeled_y[idx]
                 if cfg.supervised_only:  # the baseline: the same discriminator on the labelled images alone
                     with autocast:
                         out_lab = run_d(x_lab)
@@ -293,14 +296,14 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                         ema.update_parameters(discriminator)
                     loss_unsup = loss_g = torch.zeros((), device=device)
                 else:
-                    x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec)
+                    x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec).contiguous(memory_format=layout)
                     z = torch.randn(batch, cfg.z_dim, device=device, generator=batch_gen)
                     with autocast:
                         fake = run_g(z)
 
                         # 1. Discriminator: supervised + unsupervised.
                         if joint_forward:
-                            out = run_d(torch.cat([x_lab, x_unl, fake.detach()]))
+                            out = run_d(torch.cat([x_lab, x_unl, fake.detach()]).contiguous(memory_format=layout))
                             out_lab, out_unl, out_fake = _split(out, (len(x_lab), len(x_unl), len(fake)))
                         else:
                             out_lab, out_unl, out_fake = run_d(x_lab), run_d(x_unl), run_d(fake.detach())

@@ -60,6 +60,7 @@ class DCGANGenerator(nn.Module):
 class DCGAN(Architecture):
     name = "dcgan"
     description = "DCGAN-style convs, K+1 outputs, global average pooling, feature matching; 64x64"
+    channels_last = True  # no .view of a convolution output (nn.Flatten reshapes), so channels-last is safe
     image_size = (64, 64)
     recipe = Recipe(
         z_dim=100,
