@@ -1,14 +1,16 @@
 """Accuracy benchmark: named setups over several split seeds, each beside its supervised-only baseline.
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
-        [--seeds 0,1,2] [--iterations N] [--device auto] [--out benchmarks/results.json]
+        [--seeds 0,1,2] [--iterations N] [--eval-every 500] [--device auto] [--out benchmarks/results.json]
 
 For every setup and seed it trains the semi-supervised run and the same
 discriminator on the labelled images alone (`--supervised-only`), measures
 test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version) plus one PNG of
-learning curves per setup under `benchmarks/curves/`. `--iterations` overrides
-the recipes' iteration counts (for quick checks; the table then says so).
+learning curves per setup under `benchmarks/curves/` (losses, and test
+accuracy every --eval-every iterations, drawn for monitoring only). Setups
+measured again replace their old entry in the results file; the others stay.
+`--iterations` overrides the recipes' iteration counts (the table then says so).
 Model selection never looks at the test set: the final weights are measured.
 """
 
@@ -44,7 +46,8 @@ def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool
 
 def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
     config = TrainConfig(**setup, seed=seed, iterations=args.iterations, device=args.device, data_dir=args.data_dir,
-                         out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9)
+                         out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9,
+                         eval_every=args.eval_every)
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
     return {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
@@ -63,13 +66,13 @@ def main():
     parser.add_argument("--setups", default=",".join(SETUPS))
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="benchmarks/results.json")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     device = str(resolve_device(args.device))
     curves = Path(args.out).parent / "curves"
-    results = []
     with tempfile.TemporaryDirectory() as runs:
         for name in args.setups.split(","):
             setup = SETUPS[name]
@@ -80,7 +83,7 @@ def main():
                 "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
                 "sganctl": __version__, "iterations": ssl[0]["iterations"],
                 "semi_supervised": summary(ssl), "supervised_only": summary(base),
-                "wall_seconds": sum(r["seconds"] for r in ssl),
+                "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
                 "command": command_for(setup, seeds[0], args.iterations, supervised=False),
                 "baseline_command": command_for(setup, seeds[0], args.iterations, supervised=True),
             }
@@ -88,9 +91,13 @@ def main():
             for part in ("semi_supervised", "supervised_only"):
                 for row in entry[part]["per_seed"]:
                     row.pop("run_dir")
-            results.append(entry)
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+            _merge(Path(args.out), entry)  # after each setup: a long run keeps what it finished
+
+
+def _merge(path: Path, entry: dict) -> None:
+    old = json.loads(path.read_text()) if path.is_file() else []
+    path.write_text(json.dumps([e for e in old if e["setup"] != entry["setup"]] + [entry], indent=2) + "\n")
 
 
 if __name__ == "__main__":

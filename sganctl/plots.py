@@ -48,6 +48,10 @@ def plot_runs(run_dirs: list, out: Path) -> Path:
             loss_ax.plot(iterations, [r[key] for r in records], styles[key], color=colour, label=f"{name} {key}")
         acc_ax.plot(iterations, [r["acc_labeled"] for r in records], "-", color=colour, alpha=0.6,
                     label=f"{name} labelled batch")
+        tested = [r for r in records if "test_accuracy" in r]  # runs made with --eval-every
+        if tested:
+            acc_ax.plot([r["iteration"] for r in tested], [r["test_accuracy"] for r in tested], "-.", color=colour,
+                        label=f"{name} test (monitoring)")
         final = final_test_accuracy(run)
         if final and final[1] is not None:
             acc_ax.plot([final[0]], [final[1]], "o", color=colour, label=f"{name} test {final[1]:.4f}")

@@ -41,6 +41,20 @@ def restore_optimizer(name: str, optimizer: torch.optim.Optimizer, tensors: dict
         if "betas" in group:
             group["betas"] = tuple(group["betas"])
     optimizer.load_state_dict({"state": state, "param_groups": groups})
+    _match_layouts(optimizer)
+
+
+def _match_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Give restored moment tensors their parameter's memory layout (e.g. channels-last).
+
+    Checkpoints store tensors contiguous; a fused optimiser walks a parameter and
+    its moments in memory order, so the layouts must agree for the resumed run to
+    compute what the uninterrupted one did.
+    """
+    for param, slots in optimizer.state.items():
+        for key, value in slots.items():
+            if isinstance(value, torch.Tensor) and value.shape == param.shape and value.stride() != param.stride():
+                slots[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 def rng_tensors(batch_generator: torch.Generator) -> dict:

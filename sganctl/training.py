@@ -28,11 +28,11 @@ from pathlib import Path
 
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from . import __version__, checkpoint, distributed, resume_state
 from . import objectives as obj
 from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, Recipe
+from .averaging import WeightAverage
 from .config import TrainConfig
 from .console import TrainingProgress, info
 from .contract import verify_shapes
@@ -49,14 +49,15 @@ from .stop_signals import stop_requests
 
 METRICS = ("loss_d_sup", "loss_d_unsup", "loss_g", "acc_labeled")
 SAMPLE_GRID = (8, 8)
-RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "data_dir", "out", "precision", "compile")
+RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "eval_every", "data_dir", "out",
+                     "precision", "compile")
 """Settings a resumed run may change; any other one that differs is refused."""
 NEVER = 2**62
 """Stands for 'no non-finite loss yet' when the processes compare their first bad iteration."""
 PRECISIONS = {"32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 RAW_D_PREFIX = "state.discriminator"
 """With an EMA, the checkpoint's 'discriminator' is the average; the trained weights live here."""
-EMA_COUNT = "state.ema.n_averaged"
+EMA_COUNT = "state.ema.updates"
 
 
 @dataclass
@@ -179,8 +180,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=cfg.betas_d, fused=True)
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=cfg.betas_g, fused=True)
     # The classifier that is evaluated and shipped: D itself, or the moving average of its weights.
-    ema = (AveragedModel(discriminator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
-           if cfg.ema_decay > 0 else None)
+    ema = WeightAverage(discriminator, cfg.ema_decay) if cfg.ema_decay > 0 else None
     classifier = ema.module if ema is not None else discriminator
     # Same initial weights everywhere; batches and dropout differ per process.
     batch_gen = torch.Generator(device=device).manual_seed(_process_seed(cfg.seed, processes.rank))
@@ -252,7 +252,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         if ema is not None:  # the raw weights go on training after a resume
             extra.update({f"{RAW_D_PREFIX}.{k}": v.detach().to("cpu").contiguous()
                           for k, v in discriminator.state_dict().items()})
-            extra[EMA_COUNT] = ema.n_averaged.detach().to("cpu")
+            extra[EMA_COUNT] = torch.tensor(ema.updates)
         for name, optimizer in (("d", opt_d), ("g", opt_g)):
             tensors, optim_meta[name] = resume_state.optimizer_tensors(name, optimizer)
             extra.update(tensors)
@@ -293,7 +293,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     scaler_d.step(opt_d)
                     scaler_d.update()
                     if ema is not None:
-                        ema.update_parameters(discriminator)
+                        ema.update(discriminator)
                     loss_unsup = loss_g = torch.zeros((), device=device)
                 else:
                     x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec).contiguous(memory_format=layout)
@@ -314,7 +314,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     scaler_d.step(opt_d)
                     scaler_d.update()
                     if ema is not None:
-                        ema.update_parameters(discriminator)
+                        ema.update(discriminator)
 
                     # 2. Generator, through a discriminator whose weights need no gradients.
                     discriminator.requires_grad_(False)
@@ -349,6 +349,10 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     sums = distributed.mean(metric_sums.clone(), processes)
                     means = dict(zip(METRICS, (sums / steps_in_sum).tolist()))
                     record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
+                    if main and cfg.eval_every and iteration % cfg.eval_every == 0:  # monitoring, not selection
+                        record["test_accuracy"] = evaluate(classifier, test_set.images, test_set.labels, spec,
+                                                           test_set.classes, device).accuracy
+                        classifier.train()
                     if main:
                         metrics_file.write(json.dumps(record) + "\n")
                     progress.report(iteration, means)
@@ -444,7 +448,7 @@ def _restore(ckpt, generator, discriminator, ema, opt_d, opt_g, batch_gen, devic
                                "pass --ema-decay 0 or start a new run")
         checkpoint.load_weights(ckpt, RAW_D_PREFIX, discriminator)
         checkpoint.load_weights(ckpt, "discriminator", ema.module)
-        ema.n_averaged.copy_(ckpt.tensors[EMA_COUNT])
+        ema.updates = int(ckpt.tensors[EMA_COUNT])
     optimizers = ckpt.meta["optimizers"]
     resume_state.restore_optimizer("d", opt_d, ckpt.tensors, optimizers["d"])
     resume_state.restore_optimizer("g", opt_g, ckpt.tensors, optimizers["g"])

@@ -38,6 +38,40 @@ class Tiny(Architecture):
         return TinyD(num_classes, image)
 '''
 
+TWO_HEAD_ARCH = """
+from torch import nn
+from sganctl.api import Architecture, DiscriminatorOutput, Recipe
+
+class TwoHeadD(nn.Module):
+    def __init__(self, k, image):
+        super().__init__()
+        self.f = nn.Sequential(nn.Flatten(), nn.Linear(image.channels * image.height * image.width, 16), nn.ReLU())
+        self.c = nn.Linear(16, k)
+        self.rf = nn.Linear(16, 1)
+    def forward(self, x):
+        h = self.f(x)
+        return DiscriminatorOutput(self.c(h), h, self.rf(h).squeeze(1))
+
+class G(nn.Module):
+    def __init__(self, z, image):
+        super().__init__()
+        self.shape = image.shape
+        self.n = nn.Linear(z, image.channels * image.height * image.width)
+    def forward(self, z):
+        return self.n(z).tanh().view(-1, *self.shape)
+
+class TwoHead(Architecture):
+    name = "twohead"
+    description = "class head and separate real/fake head"
+    image_size = (28, 28)
+    recipe = Recipe(z_dim=8, batch_size=8, iterations=2, unsupervised="two-head",
+                    generator_loss="non-saturating+feature-matching", ema_decay=0.9)
+    def build_generator(self, z_dim, image):
+        return G(z_dim, image)
+    def build_discriminator(self, num_classes, image):
+        return TwoHeadD(num_classes, image)
+"""
+
 
 def write_distribution(site: Path, package: str, version: str, entry_points: dict, modules: dict) -> None:
     """``entry_points``: name -> 'module:attr'; ``modules``: module name -> source."""

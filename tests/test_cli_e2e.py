@@ -150,6 +150,20 @@ def test_unpackaged_plugin_trains_and_evaluates(sganctl, data_dir, tmp_path):
     assert sganctl.json("eval", "--data-dir", data_dir)["num_test"] == 10000
 
 
+def test_two_head_plugin_trains_with_its_real_fake_head(sganctl, data_dir, tmp_path):
+    from fake_plugins import TWO_HEAD_ARCH
+
+    (tmp_path / "twohead.py").write_text(TWO_HEAD_ARCH)
+    sganctl.env["PYTHONPATH"] = str(tmp_path)
+    sganctl("archs", "check", "twohead:TwoHead")
+    summary = sganctl.json("train", "--arch", "twohead:TwoHead", "--num-labeled", "10", "--iterations", "3",
+                           "--log-every", "1", "--data-dir", data_dir)
+    run = Path(summary["run_dir"])
+    losses = [json.loads(line)["loss_d_unsup"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert len(losses) == 3 and all(0 < loss < 10 for loss in losses)
+    assert sganctl.json("eval", run, "--data-dir", data_dir)["accuracy"] == summary["test_accuracy"]
+
+
 def test_archs_show_and_check_builtins(sganctl):
     shown = sganctl.json("archs", "show", "dcgan")
     assert shown["image_size"] == [64, 64] and shown["recipe"]["generator_loss"] == "non-saturating+feature-matching"

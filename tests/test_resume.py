@@ -28,12 +28,42 @@ def test_interrupted_then_resumed_equals_uninterrupted_bit_for_bit(tmp_path, dat
     part = train(settings(tmp_path, data_dir, iterations=3, checkpoint_every=3), log=quiet)
     resumed = resume(part.run_dir, {"iterations": 6}, log=quiet)
     assert resumed.run_dir == part.run_dir
-    a, b = weights(whole.run_dir), weights(resumed.run_dir)
+    assert_same_tensors(weights(whole.run_dir), weights(resumed.run_dir))
+    lines = (part.run_dir / "metrics.jsonl").read_text().splitlines()
+    assert [int(line.split('"iteration": ')[1].split(",")[0]) for line in lines] == [1, 2, 3, 4, 5, 6]
+
+
+def assert_same_tensors(a, b):
     assert a.keys() == b.keys()
     different = [k for k in a if not torch.equal(a[k], b[k])]
     assert not different, f"tensors differ after resume: {different[:5]}"
-    lines = (part.run_dir / "metrics.jsonl").read_text().splitlines()
-    assert [int(line.split('"iteration": ')[1].split(",")[0]) for line in lines] == [1, 2, 3, 4, 5, 6]
+
+
+def test_stopped_by_a_signal_with_ema_and_lr_decay_resumes_bit_for_bit(tmp_path, data_dir, isolated_env,
+                                                                       monkeypatch):
+    """A 6-iteration run stopped at 3 keeps its schedule (relative to 6) and its moving average."""
+    import signal
+
+    from sganctl import training
+    from sganctl.errors import TrainingInterrupted
+
+    recipe = {"iterations": 6, "checkpoint_every": 6, "ema_decay": 0.9, "lr_decay_start": 0.3}
+    whole = train(settings(tmp_path, data_dir, **recipe), log=quiet)
+    step = training.TrainingProgress.step
+
+    def stop_after_third(progress, iteration):
+        step(progress, iteration)
+        if iteration == 3:
+            signal.raise_signal(signal.SIGINT)  # caught by the loop's handler, as a user's Ctrl-C would be
+
+    monkeypatch.setattr(training.TrainingProgress, "step", stop_after_third)
+    with pytest.raises(TrainingInterrupted, match="at iteration 3"):
+        train(settings(tmp_path, data_dir, **recipe), log=quiet)
+    monkeypatch.undo()
+    part = max((tmp_path / "runs").iterdir())
+    assert checkpoint.load(part / "checkpoint.safetensors").meta["iteration"] == 3
+    resume(part, {}, log=quiet)
+    assert_same_tensors(weights(whole.run_dir), weights(part))
 
 
 def test_resume_refuses_conflicting_settings(tmp_path, data_dir, isolated_env):
@@ -81,3 +111,30 @@ def test_supervised_only_baseline_trains_the_discriminator_alone(tmp_path, data_
     assert not (result.run_dir / "samples").exists(), "no generator, no sample grids"
     records = (result.run_dir / "metrics.jsonl").read_text().splitlines()
     assert '"loss_g": 0.0' in records[-1] and '"loss_d_unsup": 0.0' in records[-1]
+
+
+def test_ema_is_the_shipped_classifier_and_learning_rates_decay_to_the_end(tmp_path, data_dir, isolated_env):
+    from sganctl.library import evaluate
+
+    run = train(settings(tmp_path, data_dir, arch="mlp", iterations=6, checkpoint_every=6, ema_decay=0.5,
+                         lr_decay_start=0.5, lr_d=1e-3, lr_g=4e-4), log=quiet)
+    ckpt = checkpoint.load(run.run_dir / "checkpoint.safetensors")
+    shipped, raw = ckpt.state("discriminator"), ckpt.state("state.discriminator")
+    assert shipped.keys() == raw.keys()
+    assert any(not torch.equal(shipped[k], raw[k]) for k in shipped), "the average differs from the last weights"
+    assert evaluate(run.run_dir, data_dir=str(data_dir)).accuracy == run.evaluation.accuracy
+    # constant for iterations 1-3, then (6 - i + 1) / (6 - 3 + 1): a quarter of the rate at iteration 6
+    groups = ckpt.meta["optimizers"]
+    assert groups["d"]["param_groups"][0]["lr"] == pytest.approx(1e-3 / 4)
+    assert groups["g"]["param_groups"][0]["lr"] == pytest.approx(4e-4 / 4)
+
+
+def test_eval_every_logs_test_accuracy_for_the_curves_only(tmp_path, data_dir, isolated_env):
+    import json
+
+    run = train(settings(tmp_path, data_dir, arch="mlp", iterations=4, checkpoint_every=4, log_every=1,
+                         eval_every=2), log=quiet)
+    records = [json.loads(line) for line in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in records if "test_accuracy" in r] == [2, 4]
+    assert records[-1]["test_accuracy"] == run.evaluation.accuracy  # the same classifier, measured the same way
+    assert (run.run_dir / "curves.png").stat().st_size > 0

@@ -1,38 +1,54 @@
-"""mlp: the fully connected two-head SGAN.
+"""mlp: a fully connected SGAN in the style of Salimans et al. (2016) for MNIST.
 
-Discriminator: a shared trunk of 512-256-128 units with LeakyReLU and dropout,
-feeding a softmax class head and a separate sigmoid real/fake head (the
-core's "two-head" objective). Generator: 128-256-512 units up to the flattened
-image, tanh. z of 100, 28x28 images.
+Discriminator: a trunk of 512-256-128 weight-normalised units with LeakyReLU,
+Gaussian noise on the input (std 0.3) and after each hidden layer (std 0.5),
+and K class logits; real/fake comes from the same logits, D(x) = Z/(Z+1)
+(the core's "logsumexp" objective, a K+1-way classifier). Generator:
+128-256-512 units with batch norm up to the flattened image, tanh. The
+generator learns by feature matching on the trunk's last layer.
+
+Earlier versions had a separate real/fake head ("two-head"); with 100 labels
+it reached 77% where this classifier reaches 84% at the same budget, so the
+recipe was changed (see BENCHMARKS.md).
 """
 
 import math
 
+import torch
 from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
 
 from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, Recipe
 
 HIDDEN = (512, 256, 128)
 
 
-class MLPDiscriminator(nn.Module):
-    def __init__(self, num_classes: int, image: ImageSpec, dropout: float = 0.3):
+class GaussianNoise(nn.Module):
+    """Additive noise while training, identity in eval mode: a regulariser for the few labels."""
+
+    def __init__(self, std: float):
         super().__init__()
-        layers, width = [nn.Flatten()], math.prod(image.shape)
-        for units in HIDDEN:
-            layers += [nn.Linear(width, units), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+        self.std = std
+
+    def forward(self, x):
+        return x + torch.randn_like(x) * self.std if self.training else x
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, num_classes: int, image: ImageSpec, input_noise: float = 0.3, hidden_noise: float = 0.5):
+        super().__init__()
+        layers, width = [nn.Flatten(), GaussianNoise(input_noise)], math.prod(image.shape)
+        for index, units in enumerate(HIDDEN):
+            if index:
+                layers.append(GaussianNoise(hidden_noise))
+            layers += [weight_norm(nn.Linear(width, units)), nn.LeakyReLU(0.2)]
             width = units
         self.trunk = nn.Sequential(*layers)
-        self.classify = nn.Linear(width, num_classes)
-        self.real_fake = nn.Linear(width, 1)
+        self.classify = weight_norm(nn.Linear(width, num_classes))
 
     def forward(self, x):
         features = self.trunk(x)
-        return DiscriminatorOutput(
-            logits=self.classify(features),
-            features=features,
-            real_fake=self.real_fake(features).squeeze(1),
-        )
+        return DiscriminatorOutput(logits=self.classify(features), features=features)
 
 
 class MLPGenerator(nn.Module):
@@ -51,19 +67,21 @@ class MLPGenerator(nn.Module):
 
 class MLP(Architecture):
     name = "mlp"
-    description = "MLP 512-256-128, two-head discriminator (class softmax + real/fake sigmoid); 28x28"
+    description = "MLP 512-256-128 with weight norm and Gaussian noise, K+1 classifier, feature matching; 28x28"
     image_size = (28, 28)
     recipe = Recipe(
         z_dim=100,
         batch_size=64,
         labeled_batch_size=64,
         iterations=10_000,
-        lr_d=2e-4,
-        lr_g=2e-4,
+        lr_d=1e-3,
+        lr_g=1e-3,
         betas_d=(0.5, 0.999),
         betas_g=(0.5, 0.999),
-        unsupervised="two-head",
-        generator_loss="non-saturating",
+        unsupervised="logsumexp",
+        generator_loss="feature-matching",
+        ema_decay=0.999,
+        lr_decay_start=0.5,
     )
 
     def build_generator(self, z_dim: int, image: ImageSpec) -> nn.Module:
