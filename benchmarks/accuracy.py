@@ -2,6 +2,7 @@
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
         [--seeds 0,1,2] [--iterations N] [--eval-every 500] [--device auto] [--out benchmarks/results.json]
+    python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown table of the results
 
 For every setup and seed it trains the semi-supervised run and the same
 discriminator on the labelled images alone (`--supervised-only`), measures
@@ -69,7 +70,11 @@ def main():
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="benchmarks/results.json")
+    parser.add_argument("--table", action="store_true", help="Print the markdown table of --out and exit.")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(Path(args.out).read_text())))
+        return
     seeds = [int(s) for s in args.seeds.split(",")]
     device = str(resolve_device(args.device))
     curves = Path(args.out).parent / "curves"
@@ -93,6 +98,22 @@ def main():
                     row.pop("run_dir")
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             _merge(Path(args.out), entry)  # after each setup: a long run keeps what it finished
+
+
+def markdown_table(results: list) -> str:
+    """The BENCHMARKS.md table of a results file."""
+    lines = ["| setup | iterations | seeds | semi-supervised | supervised only | gain | wall s (SSL, all seeds) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for e in results:
+        ssl, base = e["semi_supervised"], e["supervised_only"]
+
+        def cell(part):
+            seeds = ", ".join(f"{100 * r['accuracy']:.2f}" for r in part["per_seed"])
+            return f"{100 * part['mean']:.2f}% ± {100 * part['std']:.2f} ({seeds})"
+
+        lines.append(f"| {e['setup']} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
+                     f"{cell(base)} | {100 * e['gain']:+.2f} | {e['wall_seconds']:.0f} |")
+    return "\n".join(lines)
 
 
 def _merge(path: Path, entry: dict) -> None:

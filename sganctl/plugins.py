@@ -164,6 +164,8 @@ def _check(obj, entry: PluginEntry) -> Architecture:
         isinstance(size, tuple) and len(size) == 2 and all(isinstance(s, int) and s > 0 for s in size)
     ):
         raise fail(f"image_size must be (height, width) or {ANY_SIZE!r}, got {size!r}")
+    if not isinstance(getattr(obj, "channels_last", False), bool):
+        raise fail(f"channels_last must be True or False, got {obj.channels_last!r}")
     channels = getattr(obj, "channels", None)
     if channels is not None and not (isinstance(channels, int) and channels > 0):
         raise fail(f"channels must be a positive int or None, got {channels!r}")

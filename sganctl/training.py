@@ -54,7 +54,8 @@ RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "e
 """Settings a resumed run may change; any other one that differs is refused."""
 NEVER = 2**62
 """Stands for 'no non-finite loss yet' when the processes compare their first bad iteration."""
-PRECISIONS = {"32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+PRECISIONS = {"32": None, "tf32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+"""--precision: its autocast dtype (None: fp32 arithmetic; tf32 lets CUDA tensor cores round fp32 inputs)."""
 RAW_D_PREFIX = "state.discriminator"
 """With an EMA, the checkpoint's 'discriminator' is the average; the trained weights live here."""
 EMA_COUNT = "state.ema.updates"
@@ -192,6 +193,12 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     scaler_g = torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16")
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes every step: let cuDNN pick its fastest kernels
+        # "32" is strict fp32; the reduced precisions also let fp32 leftovers use TF32 tensor cores.
+        tf32 = cfg.precision != "32"
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+    elif cfg.precision == "tf32":
+        raise SganctlError("--precision tf32 is a mode of NVIDIA tensor cores (CUDA only); use 32 on this device")
     # The loop calls wrapped modules (DDP, compiled); weights are saved from (and shared with) the originals.
     run_g, run_d, run_d_frozen = _wrap(generator, discriminator, cfg.compile, processes, device)
     # One forward over labelled + unlabelled + generated images, unless D has batch statistics

@@ -100,8 +100,10 @@ def test_compiled_networks_train_and_save_plain_weights(tmp_path, data_dir, isol
 
 
 def test_unknown_precision(tmp_path, data_dir):
-    with pytest.raises(SganctlError, match="--precision must be one of 32, bf16, fp16"):
+    with pytest.raises(SganctlError, match="--precision must be one of 32, tf32, bf16, fp16"):
         train(settings(tmp_path, data_dir, iterations=1, precision="fp8"), log=quiet)
+    with pytest.raises(SganctlError, match="tf32 is a mode of NVIDIA tensor cores .* use 32 on this device"):
+        train(settings(tmp_path, data_dir, iterations=1, precision="tf32"), log=quiet)
 
 
 def test_supervised_only_baseline_trains_the_discriminator_alone(tmp_path, data_dir, isolated_env):
