@@ -65,7 +65,7 @@ def join(processes: Processes, device: torch.device) -> bool:
                            "run a single process or install a PyTorch build with it")
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group(backend=backend, device_id=device if device.type == "cuda" else None)
+    dist.init_process_group(backend=backend)
     return True
 
 

@@ -397,6 +397,18 @@ def _process_seed(seed: int, rank: int) -> int:
     return seed + (rank << 32)
 
 
+def _compiler_missing(device: torch.device) -> str | None:
+    """What torch.compile's default backend (Inductor) lacks on this device, if anything."""
+    import importlib.util
+    import os
+    import shutil
+
+    if device.type == "cuda":
+        return None if importlib.util.find_spec("triton") else "the triton package (pip install triton)"
+    compilers = [os.environ.get("CXX"), "g++", "clang++", "c++"]
+    return None if any(c and shutil.which(c) for c in compilers) else "a C++ compiler (g++ or clang++, or set CXX)"
+
+
 def _wrap(generator, discriminator, compile_: bool, processes: Processes, device: torch.device):
     """(G, D for its own step, D for G's step): DDP-wrapped when distributed, compiled on request.
 
@@ -409,6 +421,9 @@ def _wrap(generator, discriminator, compile_: bool, processes: Processes, device
         run_g = DistributedDataParallel(generator, device_ids=ids)
         run_d = DistributedDataParallel(discriminator, device_ids=ids)
     if compile_:
+        missing = _compiler_missing(device)
+        if missing:
+            raise SganctlError(f"--compile on {device.type} needs {missing}; install it or drop --compile")
         run_g, run_d = torch.compile(run_g), torch.compile(run_d)
         run_d_frozen = torch.compile(discriminator) if processes.distributed else run_d
     return run_g, run_d, run_d_frozen

@@ -140,3 +140,13 @@ def test_eval_every_logs_test_accuracy_for_the_curves_only(tmp_path, data_dir, i
     assert [r["iteration"] for r in records if "test_accuracy" in r] == [2, 4]
     assert records[-1]["test_accuracy"] == run.evaluation.accuracy  # the same classifier, measured the same way
     assert (run.run_dir / "curves.png").stat().st_size > 0
+
+
+def test_compile_without_a_compiler_is_explained(tmp_path, data_dir, isolated_env, monkeypatch):
+    import shutil
+
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SganctlError, match="--compile on cpu needs a C\\+\\+ compiler .* or drop --compile"):
+        train(settings(tmp_path, data_dir, arch="mlp", iterations=1, compile=True), log=quiet)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
