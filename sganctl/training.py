@@ -151,7 +151,11 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
 
     # Data: the labelled subset is fixed by the seed; every other training image is unlabelled.
     size = None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
+    if not main:  # rank 0 loads first: a download then happens once, and the others find the files
+        distributed.barrier(processes)
     splits = dataset.load(cfg.data_dir, size, cfg.seed, log)
+    if main:
+        distributed.barrier(processes)
     for note in splits.notes:
         log(note)
     train_set = splits.train
