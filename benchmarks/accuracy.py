@@ -83,7 +83,8 @@ def main():
             setup = SETUPS[name]
             ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
             base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
-            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}.png")
+            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}.png",
+                      [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
             entry = {
                 "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
                 "sganctl": __version__, "iterations": ssl[0]["iterations"],

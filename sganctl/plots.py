@@ -34,15 +34,18 @@ def final_test_accuracy(run_dir: Path) -> tuple | None:
     return result.get("iterations"), result.get("accuracy")
 
 
-def plot_runs(run_dirs: list, out: Path) -> Path:
-    """One figure: losses (left) and labelled-batch / test accuracy (right), one colour per run."""
+def plot_runs(run_dirs: list, out: Path, labels: list | None = None) -> Path:
+    """One figure: losses (left) and labelled-batch / test accuracy (right), one colour per run.
+
+    ``labels`` name the runs in the legend (default: their directory names).
+    """
     figure = Figure(figsize=(11, 4.2), dpi=110)
     loss_ax, acc_ax = figure.subplots(1, 2)
     styles = {"loss_d_sup": "-", "loss_d_unsup": "--", "loss_g": ":"}
     for index, run in enumerate(run_dirs):
         records = read_metrics(run)
         colour = f"C{index}"
-        name = Path(run).name
+        name = labels[index] if labels else Path(run).name
         iterations = [r["iteration"] for r in records]
         for key in LOSSES:
             loss_ax.plot(iterations, [r[key] for r in records], styles[key], color=colour, label=f"{name} {key}")
