@@ -158,7 +158,7 @@ def test_two_head_plugin_trains_with_its_real_fake_head(sganctl, data_dir, tmp_p
     sganctl("archs", "check", "twohead:TwoHead")
     summary = sganctl.json("train", "--arch", "twohead:TwoHead", "--num-labeled", "10", "--iterations", "3",
                            "--log-every", "1", "--data-dir", data_dir)
-    run = Path(summary["run_dir"])
+    run = sganctl.cwd / summary["run_dir"]
     losses = [json.loads(line)["loss_d_unsup"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert len(losses) == 3 and all(0 < loss < 10 for loss in losses)
     assert sganctl.json("eval", run, "--data-dir", data_dir)["accuracy"] == summary["test_accuracy"]
