@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import merge_rows
+
 from sganctl import __version__
 from sganctl.config import TrainConfig
 from sganctl.devices import resolve_device
@@ -98,7 +100,8 @@ def main():
                 for row in entry[part]["per_seed"]:
                     row.pop("run_dir")
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
-            _merge(Path(args.out), entry)  # after each setup: a long run keeps what it finished
+            # after each setup, so that a long run keeps what it finished
+            merge_rows(Path(args.out), [entry], lambda e: e["setup"])
 
 
 def markdown_table(results: list) -> str:
@@ -115,11 +118,6 @@ def markdown_table(results: list) -> str:
         lines.append(f"| {e['setup']} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
                      f"{cell(base)} | {100 * e['gain']:+.2f} | {e['wall_seconds']:.0f} |")
     return "\n".join(lines)
-
-
-def _merge(path: Path, entry: dict) -> None:
-    old = json.loads(path.read_text()) if path.is_file() else []
-    path.write_text(json.dumps([e for e in old if e["setup"] != entry["setup"]] + [entry], indent=2) + "\n")
 
 
 if __name__ == "__main__":

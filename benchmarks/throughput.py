@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from results_file import merge_rows
 from torch.utils.data import DataLoader, TensorDataset
 
 from sganctl import __version__, objectives
@@ -130,17 +131,8 @@ def main():
                "torch": torch.__version__, "sganctl": __version__, "threads": torch.get_num_threads()}
         rows.append(row)
         print(json.dumps(row))
-    _merge(Path(args.out), rows)
-
-
-def _merge(path: Path, rows: list) -> None:
-    """Replace the rows measured again (same arch, device, precision and compile); keep the others."""
-    def key(row):
-        return row["arch"], row["device"], row["precision"], row["compile"]
-
-    old = json.loads(path.read_text()) if path.is_file() else []
-    fresh = {key(r) for r in rows}
-    path.write_text(json.dumps([r for r in old if key(r) not in fresh] + rows, indent=2) + "\n")
+    # a row measured again (same arch, device, precision and compile) replaces the old one
+    merge_rows(Path(args.out), rows, lambda r: (r["arch"], r["device"], r["precision"], r["compile"]))
 
 
 if __name__ == "__main__":
