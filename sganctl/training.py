@@ -282,6 +282,11 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     metric_sums = torch.zeros(len(METRICS), device=device)
     first_bad = torch.zeros((), dtype=torch.long, device=device)  # first iteration with a non-finite loss
     steps_in_sum = 0
+    measured = None  # (iteration, Evaluation) of the latest --eval-every measurement
+
+    def measure_test() -> Evaluation:
+        return evaluate(classifier, test_set.images, test_set.labels, spec, test_set.classes, device)
+
     started = time.perf_counter()
     _status(run_dir, "running", start)
     try:
@@ -303,8 +308,6 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     scaler_d.scale(loss_sup).backward()
                     scaler_d.step(opt_d)
                     scaler_d.update()
-                    if ema is not None:
-                        ema.update(discriminator)
                     loss_unsup = loss_g = torch.zeros((), device=device)
                 else:
                     x_unl = to_model_input(unlabeled_x[next_unlabeled()], spec).contiguous(memory_format=layout)
@@ -324,8 +327,6 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     scaler_d.scale(loss_sup + loss_unsup).backward()
                     scaler_d.step(opt_d)
                     scaler_d.update()
-                    if ema is not None:
-                        ema.update(discriminator)
 
                     # 2. Generator, through a discriminator whose weights need no gradients.
                     discriminator.requires_grad_(False)
@@ -337,6 +338,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     scaler_g.step(opt_g)
                     scaler_g.update()
                     discriminator.requires_grad_(True)
+                if ema is not None:  # D's weights changed in its step alone
+                    ema.update(discriminator)
 
                 with torch.no_grad():
                     acc = (out_lab.logits.argmax(1) == y_lab).float().mean()
@@ -361,8 +364,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     means = dict(zip(METRICS, (sums / steps_in_sum).tolist()))
                     record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
                     if main and cfg.eval_every and iteration % cfg.eval_every == 0:  # monitoring, not selection
-                        record["test_accuracy"] = evaluate(classifier, test_set.images, test_set.labels, spec,
-                                                           test_set.classes, device).accuracy
+                        measured = iteration, measure_test()
+                        record["test_accuracy"] = measured[1].accuracy
                         classifier.train()
                     if main:
                         metrics_file.write(json.dumps(record) + "\n")
@@ -381,7 +384,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         seconds = time.perf_counter() - started
         result = None
         if main:
-            result = evaluate(classifier, test_set.images, test_set.labels, spec, test_set.classes, device)
+            # the last monitoring measurement, when it was of these final weights, is the result
+            result = measured[1] if measured and measured[0] == cfg.iterations else measure_test()
             write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
             _status(run_dir, "completed", cfg.iterations)
         distributed.barrier(processes)  # the others wait until the run is complete on disk
