@@ -5,6 +5,18 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+TINY_GENERATOR = '''
+class TinyG(nn.Module):
+    """z -> one linear layer -> tanh image: the smallest generator the contract accepts."""
+    def __init__(self, z, image):
+        super().__init__()
+        self.shape = image.shape
+        self.n = nn.Linear(z, image.channels * image.height * image.width)
+    def forward(self, z):
+        return self.n(z).tanh().view(-1, *self.shape)
+'''
+"""Source of a generator class, pasted into the plugin modules the tests write (they need torch.nn as nn)."""
+
 GOOD_ARCH = '''
 from torch import nn
 from sganctl.api import Architecture, DiscriminatorOutput, Recipe
@@ -18,14 +30,7 @@ class TinyD(nn.Module):
         h = self.f(x)
         return DiscriminatorOutput(self.c(h), h)
 
-class TinyG(nn.Module):
-    def __init__(self, z, image):
-        super().__init__()
-        self.shape = image.shape
-        self.n = nn.Linear(z, image.channels * image.height * image.width)
-    def forward(self, z):
-        return self.n(z).tanh().view(-1, *self.shape)
-
+''' + TINY_GENERATOR + '''
 class Tiny(Architecture):
     name = "{name}"
     description = "tiny test network"
@@ -52,14 +57,7 @@ class TwoHeadD(nn.Module):
         h = self.f(x)
         return DiscriminatorOutput(self.c(h), h, self.rf(h).squeeze(1))
 
-class G(nn.Module):
-    def __init__(self, z, image):
-        super().__init__()
-        self.shape = image.shape
-        self.n = nn.Linear(z, image.channels * image.height * image.width)
-    def forward(self, z):
-        return self.n(z).tanh().view(-1, *self.shape)
-
+""" + TINY_GENERATOR + """
 class TwoHead(Architecture):
     name = "twohead"
     description = "class head and separate real/fake head"
@@ -67,7 +65,7 @@ class TwoHead(Architecture):
     recipe = Recipe(z_dim=8, batch_size=8, iterations=2, unsupervised="two-head",
                     generator_loss="non-saturating+feature-matching", ema_decay=0.9)
     def build_generator(self, z_dim, image):
-        return G(z_dim, image)
+        return TinyG(z_dim, image)
     def build_discriminator(self, num_classes, image):
         return TwoHeadD(num_classes, image)
 """

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, _sganctl_exe
+from fake_plugins import TINY_GENERATOR
 
 from sganctl import checkpoint
 from sganctl.config import TrainConfig
@@ -104,21 +105,14 @@ class D(nn.Module):
             logits = logits * float("nan")
         return DiscriminatorOutput(logits, logits)
 
-class G(nn.Module):
-    def __init__(self, z, image):
-        super().__init__()
-        self.shape = image.shape
-        self.n = nn.Linear(z, image.channels * image.height * image.width)
-    def forward(self, z):
-        return self.n(z).tanh().view(-1, *self.shape)
-
+''' + TINY_GENERATOR + '''
 class Blowup(Architecture):
     name = "blowup"
     description = "turns NaN after a few iterations"
     image_size = (28, 28)
     recipe = Recipe(z_dim=8, batch_size=4, iterations=10)
     def build_generator(self, z_dim, image):
-        return G(z_dim, image)
+        return TinyG(z_dim, image)
     def build_discriminator(self, num_classes, image):
         return D(num_classes, image)
 '''
