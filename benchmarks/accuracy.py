@@ -9,8 +9,9 @@ discriminator on the labelled images alone (`--supervised-only`), measures
 test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version) plus one PNG of
 learning curves per setup under `benchmarks/curves/` (losses, and test
-accuracy every --eval-every iterations, drawn for monitoring only). Setups
-measured again replace their old entry in the results file; the others stay.
+accuracy every --eval-every iterations, drawn for monitoring only). A setup
+measured again at the same iteration count replaces its old entry in the
+results file; the others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so).
 Model selection never looks at the test set: the final weights are measured.
 """
@@ -100,8 +101,9 @@ def main():
                 for row in entry[part]["per_seed"]:
                     row.pop("run_dir")
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
-            # after each setup, so that a long run keeps what it finished
-            merge_rows(Path(args.out), [entry], lambda e: e["setup"])
+            # after each setup, so that a long run keeps what it finished; a setup measured at other
+            # iteration counts keeps those rows (the time/accuracy trade-off)
+            merge_rows(Path(args.out), [entry], lambda e: (e["setup"], e["iterations"]))
 
 
 def markdown_table(results: list) -> str:

@@ -18,12 +18,14 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from results_file import merge_rows
 from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.flop_counter import FlopCounterMode
 
 from sganctl import __version__, objectives
 from sganctl.config import TrainConfig
@@ -45,8 +47,24 @@ def sganctl_rate(arch: str, args, device) -> float:
     return args.iterations / (seconds[args.warmup + args.iterations] - seconds[args.warmup])
 
 
-def plain_rate(arch_name: str, args, device) -> float:
-    """The straightforward loop, written as a tutorial would."""
+def sganctl_flops(arch: str, args, device) -> float:
+    """Floating-point operations of one iteration of the real `train()`.
+
+    Two short runs count everything (set-up and the final test included);
+    their difference is made of training iterations alone.
+    """
+    def count(iterations: int) -> int:
+        with tempfile.TemporaryDirectory() as out, FlopCounterMode(display=False) as counter:
+            train(TrainConfig(arch=arch, num_labeled=100, iterations=iterations, log_every=iterations,
+                              checkpoint_every=10**9, device=str(device), data_dir=args.data_dir, out=out,
+                              precision=args.precision), log=lambda message: None)
+        return counter.get_total_flops()
+
+    return (count(4) - count(2)) / 2
+
+
+def plain_step(arch_name: str, args, device) -> Callable:
+    """One iteration of the straightforward loop, written as a tutorial would."""
     arch = Registry().get(arch_name)
     recipe = arch.recipe
     data = DatasetRegistry().get("mnist").load(args.data_dir).train
@@ -93,6 +111,10 @@ def plain_rate(arch_name: str, args, device) -> float:
         opt_g.step()
         return loss_d.item(), loss_g.item()
 
+    return step
+
+
+def plain_rate(step: Callable, args, device) -> float:
     for _ in range(args.warmup):
         step()
     _sync(device)
@@ -101,6 +123,12 @@ def plain_rate(arch_name: str, args, device) -> float:
         step()
     _sync(device)
     return args.iterations / (time.perf_counter() - start)
+
+
+def flops_of(step: Callable) -> int:
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
 
 
 def _sync(device):
@@ -115,7 +143,7 @@ def main():
     parser.add_argument("--archs", default="mlp,compact")
     parser.add_argument("--iterations", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--precision", default="32", choices=["32", "bf16", "fp16"])
+    parser.add_argument("--precision", default="32", choices=["32", "tf32", "bf16", "fp16"])
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--out", default="benchmarks/throughput.json")
     args = parser.parse_args()
@@ -123,11 +151,15 @@ def main():
     rows = []
     for arch in args.archs.split(","):
         batch = Registry().get(arch).recipe.batch_size
-        ours, plain = sganctl_rate(arch, args, device), plain_rate(arch, args, device)
+        step = plain_step(arch, args, device)
+        ours, plain = sganctl_rate(arch, args, device), plain_rate(step, args, device)
+        ours_flops, plain_flops = sganctl_flops(arch, args, device), flops_of(step)
         row = {"arch": arch, "device": str(device), "precision": args.precision, "compile": args.compile,
                "batch_size": batch, "sganctl_it_s": round(ours, 2), "plain_it_s": round(plain, 2),
                "sganctl_images_s": round(ours * batch, 1), "plain_images_s": round(plain * batch, 1),
-               "ratio": round(ours / plain, 2), "iterations": args.iterations, "warmup": args.warmup,
+               "ratio": round(ours / plain, 2),
+               "sganctl_gflop_per_it": round(ours_flops / 1e9, 3), "plain_gflop_per_it": round(plain_flops / 1e9, 3),
+               "flop_ratio": round(plain_flops / ours_flops, 2), "iterations": args.iterations, "warmup": args.warmup,
                "torch": torch.__version__, "sganctl": __version__, "threads": torch.get_num_threads()}
         rows.append(row)
         print(json.dumps(row))
