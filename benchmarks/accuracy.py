@@ -101,9 +101,13 @@ def main():
                 for row in entry[part]["per_seed"]:
                     row.pop("run_dir")
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
-            # after each setup, so that a long run keeps what it finished; a setup measured at other
-            # iteration counts keeps those rows (the time/accuracy trade-off)
-            merge_rows(Path(args.out), [entry], lambda e: (e["setup"], e["iterations"]))
+            # after each setup, so that a long run keeps what it finished
+            merge_rows(Path(args.out), [entry], result_key)
+
+
+def result_key(entry: dict) -> tuple:
+    """Rows of one setup at other iteration counts are other points of its time/accuracy trade-off."""
+    return entry["setup"], entry["iterations"]
 
 
 def markdown_table(results: list) -> str:

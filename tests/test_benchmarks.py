@@ -1,0 +1,50 @@
+"""The benchmark scripts' own logic: result files, the accuracy table, and the arithmetic each loop does."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pytest
+import torch
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import accuracy
+import results_file
+import throughput
+
+
+def _entry(setup: str, iterations: int, accuracy_: float) -> dict:
+    part = {"per_seed": [{"seed": 0, "accuracy": accuracy_}], "mean": accuracy_, "std": 0.0}
+    return {"setup": setup, "iterations": iterations, "seeds": [0], "semi_supervised": part,
+            "supervised_only": {**part, "mean": accuracy_ - 0.1}, "gain": 0.1, "wall_seconds": 12.0}
+
+
+def test_merge_rows_creates_the_file_then_replaces_only_rows_measured_again(tmp_path):
+    path = tmp_path / "results.json"
+    results_file.merge_rows(path, [_entry("a", 100, 0.5), _entry("b", 100, 0.6)], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("a", 100, 0.9)], accuracy.result_key)
+    rows = json.loads(path.read_text())
+    assert [(r["setup"], r["semi_supervised"]["mean"]) for r in rows] == [("b", 0.6), ("a", 0.9)]
+
+
+def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
+    path = tmp_path / "results.json"
+    results_file.merge_rows(path, [_entry("compact-100", 2000, 0.92)], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("compact-100", 8000, 0.95)], accuracy.result_key)
+    table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
+    assert len(table) == 4
+    assert table[2].startswith("| compact-100 | 2000 | 0 | 92.00% ± 0.00 (92.00) | 82.00% ± 0.00 (92.00) | +10.00 |")
+    assert table[3].startswith("| compact-100 | 8000 |")
+
+
+@pytest.mark.parametrize("arch", ["mlp", "compact"])
+def test_sganctl_loop_does_less_arithmetic_per_iteration_than_the_plain_loop(arch, data_dir):
+    """What the loop shares (one generator forward, no weight gradients for the frozen D) shows in FLOPs."""
+    args = argparse.Namespace(data_dir=str(data_dir), precision="32", compile=False, warmup=1, iterations=1)
+    device = torch.device("cpu")
+    ours = throughput.sganctl_flops(arch, args, device)
+    plain = throughput.flops_of(throughput.plain_step(arch, args, device))
+    assert 0 < ours < plain
