@@ -2,14 +2,15 @@
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
         [--seeds 0,1,2] [--iterations N] [--eval-every 500] [--device auto] [--out benchmarks/results.json]
-    python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown table of the results
+    python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown tables of the results
 
 For every setup and seed it trains the semi-supervised run and the same
 discriminator on the labelled images alone (`--supervised-only`), measures
 test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
-accuracy, iterations, wall seconds, device, sganctl version) plus one PNG of
-learning curves per setup under `benchmarks/curves/` (losses, and test
-accuracy every --eval-every iterations, drawn for monitoring only). A setup
+accuracy, iterations, wall seconds, device, sganctl version, and each run's
+test accuracy every --eval-every iterations with its wall time: the
+time/accuracy trade-off) plus one PNG of learning curves per setup under
+`benchmarks/curves/` (losses and those test accuracies; monitoring only). A setup
 measured again at the same iteration count replaces its old entry in the
 results file; the others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so).
@@ -55,7 +56,14 @@ def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
     return {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
-            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir)}
+            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
+            "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
+
+
+def accuracy_curve(metrics_path: Path) -> list:
+    """[iteration, seconds, test accuracy] at each --eval-every point: the time/accuracy trade-off, in numbers."""
+    records = (json.loads(line) for line in metrics_path.read_text().splitlines())
+    return [[r["iteration"], r["seconds"], r["test_accuracy"]] for r in records if "test_accuracy" in r]
 
 
 def summary(rows: list) -> dict:
@@ -76,7 +84,11 @@ def main():
     parser.add_argument("--table", action="store_true", help="Print the markdown table of --out and exit.")
     args = parser.parse_args()
     if args.table:
-        print(markdown_table(json.loads(Path(args.out).read_text())))
+        results = json.loads(Path(args.out).read_text())
+        print(markdown_table(results))
+        for entry in results:
+            if all(r.get("test_accuracy_curve") for r in entry["semi_supervised"]["per_seed"]):
+                print(f"\n{entry['setup']}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}")
         return
     seeds = [int(s) for s in args.seeds.split(",")]
     device = str(resolve_device(args.device))
@@ -123,6 +135,18 @@ def markdown_table(results: list) -> str:
 
         lines.append(f"| {e['setup']} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
                      f"{cell(base)} | {100 * e['gain']:+.2f} | {e['wall_seconds']:.0f} |")
+    return "\n".join(lines)
+
+
+def trade_off_table(entry: dict) -> str:
+    """Test accuracy against iterations and wall time along the semi-supervised runs (mean over seeds)."""
+    curves = [r["test_accuracy_curve"] for r in entry["semi_supervised"]["per_seed"]]
+    lines = ["| iterations | wall s (mean) | test accuracy (mean ± std over seeds) |", "| --- | --- | --- |"]
+    for points in zip(*curves):
+        accuracies = [100 * p[2] for p in points]
+        spread = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
+        lines.append(f"| {points[0][0]} | {statistics.mean(p[1] for p in points):.0f} | "
+                     f"{statistics.mean(accuracies):.2f}% ± {spread:.2f} |")
     return "\n".join(lines)
 
 

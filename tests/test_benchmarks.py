@@ -48,3 +48,17 @@ def test_sganctl_loop_does_less_arithmetic_per_iteration_than_the_plain_loop(arc
     ours = throughput.sganctl_flops(arch, args, device)
     plain = throughput.flops_of(throughput.plain_step(arch, args, device))
     assert 0 < ours < plain
+
+
+def test_the_trade_off_table_averages_each_evaluation_point_over_seeds(tmp_path):
+    metrics = tmp_path / "metrics.jsonl"
+    metrics.write_text("\n".join(json.dumps(r) for r in [
+        {"iteration": 250, "seconds": 9.0}, {"iteration": 500, "seconds": 20.0, "test_accuracy": 0.90},
+        {"iteration": 1000, "seconds": 41.0, "test_accuracy": 0.95}]) + "\n")
+    curve = accuracy.accuracy_curve(metrics)
+    assert curve == [[500, 20.0, 0.90], [1000, 41.0, 0.95]]
+    entry = _entry("compact-100", 1000, 0.95)
+    entry["semi_supervised"]["per_seed"] = [{"test_accuracy_curve": curve},
+                                            {"test_accuracy_curve": [[500, 22.0, 0.92], [1000, 43.0, 0.97]]}]
+    assert accuracy.trade_off_table(entry).splitlines()[2:] == [
+        "| 500 | 21 | 91.00% ± 1.41 |", "| 1000 | 42 | 96.00% ± 1.41 |"]
