@@ -9,8 +9,8 @@ discriminator on the labelled images alone (`--supervised-only`), measures
 test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version, and each run's
 test accuracy every --eval-every iterations with its wall time: the
-time/accuracy trade-off) plus one PNG of learning curves per setup under
-`benchmarks/curves/` (losses and those test accuracies; monitoring only). A setup
+time/accuracy trade-off) plus one PNG of learning curves per setup and
+iteration count, `curves/SETUP-ITERATIONS.png` beside the results file (losses and those test accuracies; monitoring only). A setup
 measured again at the same iteration count replaces its old entry in the
 results file; the others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so).
@@ -98,7 +98,7 @@ def main():
             setup = SETUPS[name]
             ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
             base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
-            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}.png",
+            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}.png",
                       [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
             entry = {
                 "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,

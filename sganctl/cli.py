@@ -238,7 +238,8 @@ def archs_check(name, as_json):
               help="Write a checkpoint (and a sample grid) every N iterations; at most N are lost to a crash.")
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also log test accuracy every N iterations (at log steps), for learning curves; 0: only at the end.")
+              help="Also measure test accuracy every N iterations (each a metrics line of its own), "
+                   "for learning curves; 0: only at the end.")
 @click.option("--precision", type=click.Choice(["32", "tf32", "bf16", "fp16"]), default="32", show_default=True,
               help="Training precision: strict fp32, fp32 with TF32 tensor cores (CUDA), or autocast to "
                    "bf16 / fp16 (fp16 with gradient scaling).")

@@ -353,7 +353,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                 last = iteration == cfg.iterations
                 if processes.distributed:  # a signal that reached any process stops them all, together
                     stop.signal_number = distributed.largest(stop.signal_number or 0, processes, device) or None
-                logging = iteration % cfg.log_every == 0 or last
+                evaluating = bool(cfg.eval_every) and iteration % cfg.eval_every == 0  # monitoring, not selection
+                logging = iteration % cfg.log_every == 0 or last or evaluating  # a measurement gets its own line
                 checkpointing = iteration % cfg.checkpoint_every == 0 or last or stop.signal_number
                 if logging or checkpointing:
                     bad = distributed.minimum(torch.where(first_bad > 0, first_bad, NEVER), processes)
@@ -363,7 +364,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     sums = distributed.mean(metric_sums.clone(), processes)
                     means = dict(zip(METRICS, (sums / steps_in_sum).tolist()))
                     record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
-                    if main and cfg.eval_every and iteration % cfg.eval_every == 0:  # monitoring, not selection
+                    if main and evaluating:
                         measured = iteration, measure_test()
                         record["test_accuracy"] = measured[1].accuracy
                         classifier.train()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import subprocess
 import sys
 
 import pytest
 import torch
 from conftest import REPO
+
+import sganctl
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import accuracy
@@ -62,3 +66,25 @@ def test_the_trade_off_table_averages_each_evaluation_point_over_seeds(tmp_path)
                                             {"test_accuracy_curve": [[500, 22.0, 0.92], [1000, 43.0, 0.97]]}]
     assert accuracy.trade_off_table(entry).splitlines()[2:] == [
         "| 500 | 21 | 91.00% ± 1.41 |", "| 1000 | 42 | 96.00% ± 1.41 |"]
+
+
+def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp_path, data_dir, isolated_env):
+    """Two seeds of a tiny setup: every field the issue asks of a row, the curves PNG, and the printed table."""
+    out = tmp_path / "results.json"
+    common = [sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir), "--out", str(out)]
+    subprocess.run(common + ["--setups", "mlp-100", "--seeds", "0,1", "--iterations", "20", "--eval-every", "10",
+                             "--device", "cpu"], check=True, capture_output=True, text=True, env=isolated_env)
+    [row] = json.loads(out.read_text())
+    assert (row["setup"], row["arch"], row["dataset"], row["num_labeled"]) == ("mlp-100", "mlp", "mnist", 100)
+    assert (row["seeds"], row["iterations"], row["device"], row["sganctl"]) == ([0, 1], 20, "cpu", sganctl.__version__)
+    for part in ("semi_supervised", "supervised_only"):
+        accuracies = [r["accuracy"] for r in row[part]["per_seed"]]
+        assert [r["seed"] for r in row[part]["per_seed"]] == [0, 1] and all(0 < a <= 1 for a in accuracies)
+        assert row[part]["mean"] == pytest.approx(statistics.mean(accuracies))
+        assert row[part]["std"] == pytest.approx(statistics.stdev(accuracies))
+    assert [p[0] for p in row["semi_supervised"]["per_seed"][0]["test_accuracy_curve"]] == [10, 20]
+    assert row["wall_seconds"] > 0 and row["command"].startswith("sganctl train --arch mlp --num-labeled 100 --seed 0")
+    assert (tmp_path / "curves" / "mlp-100-20.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = subprocess.run(common + ["--table"], check=True, capture_output=True, text=True, env=isolated_env).stdout
+    assert table.splitlines()[2].startswith("| mlp-100 | 20 | 0, 1 |")
+    assert "mlp-100, 20 iterations:" in table

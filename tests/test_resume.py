@@ -143,6 +143,15 @@ def test_eval_every_logs_test_accuracy_for_the_curves_only(tmp_path, data_dir, i
     assert (run.run_dir / "curves.png").stat().st_size > 0
 
 
+def test_eval_every_measures_between_log_steps_too(tmp_path, data_dir, isolated_env):
+    import json
+
+    run = train(settings(tmp_path, data_dir, arch="mlp", iterations=6, checkpoint_every=6, log_every=4,
+                         eval_every=3), log=quiet)
+    records = [json.loads(line) for line in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [(r["iteration"], "test_accuracy" in r) for r in records] == [(3, True), (4, False), (6, True)]
+
+
 def test_compile_without_a_compiler_is_explained(tmp_path, data_dir, isolated_env, monkeypatch):
     import shutil
 
