@@ -1,0 +1,121 @@
+"""The experiment that chose `mlp`'s trunk (BENCHMARKS.md, "Recipe experiments"): unpackaged variants.
+
+    python benchmarks/recipes/mlp_trunk.py --data-dir ../shared/data VARIANT [--iterations 5000] [--seed 0]
+        [--lr 1e-3] [--batch 64]
+
+VARIANT is one of the names in VARIANTS; each trains `mlp` with 100 labels
+through the Python API and prints the final test accuracy and the curve
+(test accuracy every 1,000 iterations, monitoring only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sganctl_mlp import MLP, GaussianNoise
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+
+from sganctl.api import DiscriminatorOutput
+from sganctl.config import TrainConfig
+from sganctl.training import train
+
+PAPER_TRUNK = (1000, 500, 250, 250, 250)  # Salimans et al. 2016, MNIST
+OURS_G = (128, 256, 512)
+PAPER_G = (500, 500)
+
+
+def leaky():
+    return nn.LeakyReLU(0.2)
+
+
+def variant(trunk, activation, input_noise, g_hidden, g_activation, hidden_noise=0.5, newer=True):
+    """An `mlp` whose networks take these shapes; everything else is the plugin's recipe.
+
+    ``newer``: noise between the matched features and the logits, and a
+    weight-normalised generator output (False: the 512-256-128 `mlp` before).
+    """
+
+    class Discriminator(nn.Module):
+        def __init__(self, num_classes, image):
+            super().__init__()
+            layers, width = [nn.Flatten(), GaussianNoise(input_noise)], math.prod(image.shape)
+            for index, units in enumerate(trunk):
+                if index:
+                    layers.append(GaussianNoise(hidden_noise))
+                layers += [weight_norm(nn.Linear(width, units)), activation()]
+                width = units
+            self.trunk = nn.Sequential(*layers)
+            self.noise = GaussianNoise(hidden_noise) if newer else nn.Identity()
+            self.classify = weight_norm(nn.Linear(width, num_classes))
+
+        def forward(self, x):
+            features = self.trunk(x)
+            return DiscriminatorOutput(logits=self.classify(self.noise(features)), features=features)
+
+    class Generator(nn.Module):
+        def __init__(self, z_dim, image):
+            super().__init__()
+            self.shape = image.shape
+            layers, width = [], z_dim
+            for units in g_hidden:
+                layers += [nn.Linear(width, units), nn.BatchNorm1d(units), g_activation()]
+                width = units
+            output = nn.Linear(width, math.prod(image.shape))
+            self.net = nn.Sequential(*layers, weight_norm(output) if newer else output, nn.Tanh())
+
+        def forward(self, z):
+            return self.net(z).view(z.shape[0], *self.shape)
+
+    class Variant(MLP):
+        def build_generator(self, z_dim, image):
+            return Generator(z_dim, image)
+
+        def build_discriminator(self, num_classes, image):
+            return Discriminator(num_classes, image)
+
+    return Variant
+
+
+VARIANTS = {
+    "previous": variant((512, 256, 128), leaky, 0.3, OURS_G, leaky, newer=False),
+    "paper": variant(PAPER_TRUNK, nn.ReLU, 0.6, PAPER_G, nn.Softplus),
+    "paper_input_noise_03": variant(PAPER_TRUNK, nn.ReLU, 0.3, PAPER_G, nn.Softplus),
+    "paper_trunk_leaky": variant(PAPER_TRUNK, leaky, 0.3, OURS_G, leaky),
+    "paper_trunk_leaky_paper_g": variant(PAPER_TRUNK, leaky, 0.3, PAPER_G, nn.Softplus),
+    "paper_trunk_leaky_input_noise_06": variant(PAPER_TRUNK, leaky, 0.6, OURS_G, leaky),  # the plugin's default now
+}
+globals().update(VARIANTS)  # so that `mlp_trunk:NAME` resolves as an --arch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("variant", choices=sorted(VARIANTS))
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--iterations", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--batch", type=int, default=None)
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).parent))
+    arch = f"mlp_trunk:{args.variant}"
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        result = train(TrainConfig(arch=arch, num_labeled=100, seed=args.seed, iterations=args.iterations,
+                                   device="cpu", data_dir=args.data_dir, out=out, checkpoint_every=10**9,
+                                   log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
+                                   batch_size=args.batch, labeled_batch_size=args.batch), log=lambda message: None)
+        records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    print(json.dumps({"variant": args.variant, "iterations": args.iterations, "seed": args.seed,
+                      "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
+                      "curve": [[r["iteration"], r["test_accuracy"]] for r in records if "test_accuracy" in r]}))
+
+
+if __name__ == "__main__":
+    main()
