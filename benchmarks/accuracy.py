@@ -55,9 +55,12 @@ def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
                          eval_every=args.eval_every)
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
-    return {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
-            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
-            "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
+    row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
+           "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
+           "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
+    kind = "supervised-only" if supervised else "semi-supervised"
+    print(f"{setup['arch']} seed {seed} {kind}: {100 * row['accuracy']:.2f}% in {row['seconds']:.0f} s", flush=True)
+    return row
 
 
 def accuracy_curve(metrics_path: Path) -> list:
