@@ -10,21 +10,14 @@ through the Python API and prints the final test accuracy and the curve
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 from sganctl_mlp import MLP, GaussianNoise
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
+from variant_runner import main
 
 from sganctl.api import DiscriminatorOutput
-from sganctl.config import TrainConfig
-from sganctl.training import train
 
 PAPER_TRUNK = (1000, 500, 250, 250, 250)  # Salimans et al. 2016, MNIST
 OURS_G = (128, 256, 512)
@@ -94,28 +87,5 @@ VARIANTS = {
 globals().update(VARIANTS)  # so that `mlp_trunk:NAME` resolves as an --arch
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("variant", choices=sorted(VARIANTS))
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--iterations", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--lr", type=float, default=None)
-    parser.add_argument("--batch", type=int, default=None)
-    args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).parent))
-    arch = f"mlp_trunk:{args.variant}"
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
-        result = train(TrainConfig(arch=arch, num_labeled=100, seed=args.seed, iterations=args.iterations,
-                                   device="cpu", data_dir=args.data_dir, out=out, checkpoint_every=10**9,
-                                   log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
-                                   batch_size=args.batch, labeled_batch_size=args.batch), log=lambda message: None)
-        records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
-    print(json.dumps({"variant": args.variant, "iterations": args.iterations, "seed": args.seed,
-                      "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
-                      "curve": [[r["iteration"], r["test_accuracy"]] for r in records if "test_accuracy" in r]}))
-
-
 if __name__ == "__main__":
-    main()
+    main(__file__, VARIANTS, __doc__)

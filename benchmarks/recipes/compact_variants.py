@@ -1,0 +1,77 @@
+"""Recipe experiments for `compact` (BENCHMARKS.md, "Recipe experiments"): unpackaged variants.
+
+    python benchmarks/recipes/compact_variants.py --data-dir ../shared/data VARIANT [--iterations 2000] [--seed 0]
+
+Each variant keeps `compact`'s networks (three stride-2 convolutions of 128,
+a dense layer of K logits; the same generator) and changes the regularisers
+of the discriminator and the recipe, borrowing what made `mlp` work: Gaussian
+noise on the input and hidden layers, weight normalisation, feature matching,
+Adam 1e-3. Trains with 100 labels and prints the final test accuracy and the
+curve (test accuracy every 1,000 iterations, monitoring only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sganctl_compact import Compact, CompactGenerator
+from sganctl_mlp import GaussianNoise
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+from variant_runner import main
+
+from sganctl.api import DiscriminatorOutput
+
+
+def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, **recipe):
+    """`compact` with these discriminator regularisers and recipe overrides."""
+
+    def maybe_normalised(layer):
+        return weight_norm(layer) if normalise else layer
+
+    class Discriminator(nn.Module):
+        def __init__(self, num_classes, image, width=128):
+            super().__init__()
+            layers, channels = [GaussianNoise(input_noise)], image.channels
+            for index in range(3):
+                if index and hidden_noise:
+                    layers.append(GaussianNoise(hidden_noise))
+                layers += [maybe_normalised(nn.Conv2d(channels, width, 3, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+                channels = width
+            self.trunk = nn.Sequential(*layers, nn.Flatten())
+            side_h, side_w = image.height, image.width
+            for _ in range(3):
+                side_h, side_w = (side_h + 1) // 2, (side_w + 1) // 2
+            self.dropout = nn.Dropout(dropout)
+            self.noise = GaussianNoise(hidden_noise)
+            self.classify = maybe_normalised(nn.Linear(width * side_h * side_w, num_classes))
+
+        def forward(self, x):
+            features = self.trunk(x)
+            return DiscriminatorOutput(logits=self.classify(self.noise(self.dropout(features))), features=features)
+
+    class Variant(Compact):
+        def build_generator(self, z_dim, image):
+            return CompactGenerator(z_dim, image)
+
+        def build_discriminator(self, num_classes, image):
+            return Discriminator(num_classes, image)
+
+    Variant.recipe = replace(Compact.recipe, **recipe)
+    return Variant
+
+
+FM_FAST = {"generator_loss": "feature-matching", "lr_d": 1e-3, "lr_g": 1e-3}
+VARIANTS = {
+    "default": variant(),  # the plugin's networks and recipe, for reference
+    "input_noise": variant(input_noise=0.6),
+    "mlp_style": variant(input_noise=0.6, hidden_noise=0.5, normalise=True, dropout=0.0, **FM_FAST),
+    "mlp_style_non_saturating": variant(input_noise=0.6, hidden_noise=0.5, normalise=True, dropout=0.0,
+                                        lr_d=1e-3, lr_g=1e-3),
+    "input_noise_fm_fast": variant(input_noise=0.6, **FM_FAST),
+}
+globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
+
+
+if __name__ == "__main__":
+    main(__file__, VARIANTS, __doc__, default_iterations=2000)

@@ -1,0 +1,41 @@
+"""Shared command line of the recipe experiments: train one unpackaged variant, print its curve as JSON.
+
+Each experiment script (mlp_trunk.py, compact_variants.py) holds a dict of
+variants, Architecture subclasses importable as ``SCRIPT:NAME``, and calls
+:func:`main` with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sganctl.config import TrainConfig
+from sganctl.training import train
+
+
+def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_iterations: int = 5000) -> None:
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("variant", choices=sorted(variants))
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--iterations", type=int, default=default_iterations)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=None, help="both learning rates (default: the variant's recipe)")
+    parser.add_argument("--batch", type=int, default=None, help="both batch sizes (default: the variant's recipe)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(script).parent))
+    arch = f"{Path(script).stem}:{args.variant}"
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        result = train(TrainConfig(arch=arch, num_labeled=num_labeled, seed=args.seed, iterations=args.iterations,
+                                   device="cpu", data_dir=args.data_dir, out=out, checkpoint_every=10**9,
+                                   log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
+                                   batch_size=args.batch, labeled_batch_size=args.batch), log=lambda message: None)
+        records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    print(json.dumps({"variant": args.variant, "iterations": args.iterations, "seed": args.seed,
+                      "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
+                      "curve": [[r["iteration"], r["test_accuracy"]] for r in records if "test_accuracy" in r]}))
