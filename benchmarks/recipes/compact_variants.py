@@ -61,14 +61,11 @@ def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, **r
     return Variant
 
 
-FM_FAST = {"generator_loss": "feature-matching", "lr_d": 1e-3, "lr_g": 1e-3}
 VARIANTS = {
     "default": variant(),  # the plugin's networks and recipe, for reference
     "input_noise": variant(input_noise=0.6),
-    "mlp_style": variant(input_noise=0.6, hidden_noise=0.5, normalise=True, dropout=0.0, **FM_FAST),
-    "mlp_style_non_saturating": variant(input_noise=0.6, hidden_noise=0.5, normalise=True, dropout=0.0,
-                                        lr_d=1e-3, lr_g=1e-3),
-    "input_noise_fm_fast": variant(input_noise=0.6, **FM_FAST),
+    "mlp_style": variant(input_noise=0.6, hidden_noise=0.5, normalise=True, dropout=0.0,
+                         generator_loss="feature-matching", lr_d=1e-3, lr_g=1e-3),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
 
