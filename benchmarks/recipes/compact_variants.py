@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sganctl_compact import Compact, CompactGenerator
+from sganctl_compact import Compact, CompactDiscriminator
 from sganctl_mlp import GaussianNoise
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
@@ -29,31 +29,29 @@ def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, **r
     def maybe_normalised(layer):
         return weight_norm(layer) if normalise else layer
 
-    class Discriminator(nn.Module):
-        def __init__(self, num_classes, image, width=128):
-            super().__init__()
-            layers, channels = [GaussianNoise(input_noise)], image.channels
-            for index in range(3):
-                if index and hidden_noise:
-                    layers.append(GaussianNoise(hidden_noise))
-                layers += [maybe_normalised(nn.Conv2d(channels, width, 3, stride=2, padding=1)), nn.LeakyReLU(0.2)]
-                channels = width
-            self.trunk = nn.Sequential(*layers, nn.Flatten())
-            side_h, side_w = image.height, image.width
-            for _ in range(3):
-                side_h, side_w = (side_h + 1) // 2, (side_w + 1) // 2
-            self.dropout = nn.Dropout(dropout)
+    class Discriminator(CompactDiscriminator):
+        """The plugin's discriminator, its layers regularised in place: noise before each convolution, weight norm."""
+
+        def __init__(self, num_classes, image):
+            super().__init__(num_classes, image, dropout=dropout)
+            layers, convolutions = [], 0
+            for layer in self.trunk:
+                if isinstance(layer, nn.Conv2d):
+                    if convolutions == 0:
+                        layers.append(GaussianNoise(input_noise))
+                    elif hidden_noise:
+                        layers.append(GaussianNoise(hidden_noise))
+                    layer, convolutions = maybe_normalised(layer), convolutions + 1
+                layers.append(layer)
+            self.trunk = nn.Sequential(*layers)
             self.noise = GaussianNoise(hidden_noise)
-            self.classify = maybe_normalised(nn.Linear(width * side_h * side_w, num_classes))
+            self.classify = maybe_normalised(self.classify)
 
         def forward(self, x):
             features = self.trunk(x)
             return DiscriminatorOutput(logits=self.classify(self.noise(self.dropout(features))), features=features)
 
     class Variant(Compact):
-        def build_generator(self, z_dim, image):
-            return CompactGenerator(z_dim, image)
-
         def build_discriminator(self, num_classes, image):
             return Discriminator(num_classes, image)
 
