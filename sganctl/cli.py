@@ -238,8 +238,11 @@ def archs_check(name, as_json):
               help="Write a checkpoint (and a sample grid) every N iterations; at most N are lost to a crash.")
 @click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--eval-every", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also measure test accuracy every N iterations (each a metrics line of its own), "
-                   "for learning curves; 0: only at the end.")
+              help="Also measure test (and --holdout) accuracy every N iterations (each a metrics line of its "
+                   "own), for learning curves; 0: only at the end.")
+@click.option("--holdout", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Set N training images aside (class-balanced, the same for every seed; never trained on) and "
+                   "report accuracy on them: choose recipes and iteration counts on these, not on the test set.")
 @click.option("--precision", type=click.Choice(["32", "tf32", "bf16", "fp16"]), default="32", show_default=True,
               help="Training precision: strict fp32, fp32 with TF32 tensor cores (CUDA), or autocast to "
                    "bf16 / fp16 (fp16 with gradient scaling).")
@@ -294,6 +297,9 @@ def train(ctx, as_json, resume_dir, config_file, dry_run, **options):
     out.print(f"run directory: [bold]{result.run_dir}[/]", highlight=False)
     out.print(f"test accuracy: [bold]{result.evaluation.accuracy:.4f}[/] on {result.evaluation.num_test} images "
               f"after {result.iterations} iterations ({result.seconds:.1f} s)", highlight=False)
+    if result.holdout:
+        out.print(f"held-out accuracy: [bold]{result.holdout.accuracy:.4f}[/] on {result.holdout.num_test} "
+                  "training images set aside by --holdout", highlight=False)
     out.print(f"next: sganctl eval {result.run_dir} ; sganctl sample {result.run_dir} --grid 4x4",
               highlight=False, soft_wrap=True)
 

@@ -29,6 +29,7 @@ class TrainConfig:
     checkpoint_every: int = 1000
     log_every: int = 100
     eval_every: int = 0  # > 0: log test accuracy every N iterations, for curves only (never used to choose a model)
+    holdout: int = 0  # > 0: set this many training images aside (class-balanced) to choose recipes on, not the test
     precision: str = "32"  # 32, bf16 or fp16 (autocast; fp16 with gradient scaling)
     compile: bool = False  # torch.compile the generator and the discriminator
     supervised_only: bool = False  # the baseline: D on the labelled images alone, no generator, no unlabelled data

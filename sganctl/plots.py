@@ -55,6 +55,10 @@ def plot_runs(run_dirs: list, out: Path, labels: list | None = None) -> Path:
         if tested:
             acc_ax.plot([r["iteration"] for r in tested], [r["test_accuracy"] for r in tested], "-.", color=colour,
                         label=f"{name} test (monitoring)")
+        held = [r for r in records if "holdout_accuracy" in r]  # runs made with --holdout and --eval-every
+        if held:
+            acc_ax.plot([r["iteration"] for r in held], [r["holdout_accuracy"] for r in held], ":", color=colour,
+                        label=f"{name} held out")
         final = final_test_accuracy(run)
         if final and final[1] is not None:
             acc_ax.plot([final[0]], [final[1]], "o", color=colour, label=f"{name} test {final[1]:.4f}")

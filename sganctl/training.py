@@ -31,12 +31,12 @@ from torch.nn.parallel import DistributedDataParallel
 
 from . import __version__, checkpoint, distributed, resume_state
 from . import objectives as obj
-from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, Recipe
+from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, ImageSet, Recipe
 from .averaging import WeightAverage
 from .config import TrainConfig
 from .console import TrainingProgress, info
 from .contract import verify_shapes
-from .data import labeled_count, split_labeled
+from .data import hold_out, labeled_count, split_labeled
 from .distributed import Processes
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluation import Evaluation, evaluate
@@ -70,6 +70,8 @@ class TrainResult:
     seconds: float
     evaluation: Evaluation | None  # None on processes other than rank 0, which evaluate nothing
     rank: int = 0
+    holdout: Evaluation | None = None  # accuracy on the --holdout images, when the run set some aside
+
 
     def to_dict(self) -> dict:
         return {
@@ -82,6 +84,8 @@ class TrainResult:
             "seconds": round(self.seconds, 3),
             "test_accuracy": self.evaluation.accuracy,
             "num_test": self.evaluation.num_test,
+            **({"holdout_accuracy": self.holdout.accuracy, "num_holdout": self.holdout.num_test}
+               if self.holdout else {}),
         }
 
 
@@ -158,7 +162,11 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         distributed.barrier(processes)
     for note in splits.notes:
         log(note)
-    train_set = splits.train
+    train_set, holdout_set = splits.train, None
+    if cfg.holdout:  # set aside before the labels are drawn: neither labelled nor unlabelled, never trained on
+        held, kept = hold_out(train_set.labels, cfg.holdout, train_set.num_classes)
+        holdout_set = ImageSet(train_set.images[held], train_set.labels[held], train_set.classes)
+        train_set = ImageSet(train_set.images[kept], train_set.labels[kept], train_set.classes)
     if cfg.num_labeled is None and cfg.labeled_rate is None:
         cfg.num_labeled = dataset.default_num_labeled or len(train_set)
     cfg.num_labeled = labeled_count(len(train_set), cfg.num_labeled, cfg.labeled_rate)
@@ -245,7 +253,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     log(f"run directory: {run_dir}")
     log(
         f"{cfg.arch} on {cfg.dataset}: {len(labeled_idx)} labelled, {len(unlabeled_x)} unlabelled, "
-        f"{cfg.iterations} iterations, batch {cfg.batch_size}, device {device}"
+        + (f"{len(holdout_set)} held out, " if holdout_set else "")
+        + f"{cfg.iterations} iterations, batch {cfg.batch_size}, device {device}"
         + (f", {processes.world_size} processes of batch {batch}" if processes.distributed else "")
     )
 
@@ -282,10 +291,13 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     metric_sums = torch.zeros(len(METRICS), device=device)
     first_bad = torch.zeros((), dtype=torch.long, device=device)  # first iteration with a non-finite loss
     steps_in_sum = 0
-    measured = None  # (iteration, Evaluation) of the latest --eval-every measurement
+    measured = None  # (iteration, test, held-out) Evaluations of the latest --eval-every measurement
 
-    def measure_test() -> Evaluation:
-        return evaluate(classifier, test_set.images, test_set.labels, spec, test_set.classes, device)
+    def measure() -> tuple[Evaluation, Evaluation | None]:
+        """Accuracy on the test set and, when the run set images aside, on those."""
+        def on(images: ImageSet) -> Evaluation:
+            return evaluate(classifier, images.images, images.labels, spec, images.classes, device)
+        return on(test_set), on(holdout_set) if holdout_set else None
 
     started = time.perf_counter()
     _status(run_dir, "running", start)
@@ -365,8 +377,10 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     means = dict(zip(METRICS, (sums / steps_in_sum).tolist()))
                     record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
                     if main and evaluating:
-                        measured = iteration, measure_test()
+                        measured = iteration, *measure()
                         record["test_accuracy"] = measured[1].accuracy
+                        if measured[2]:
+                            record["holdout_accuracy"] = measured[2].accuracy
                         classifier.train()
                     if main:
                         metrics_file.write(json.dumps(record) + "\n")
@@ -383,11 +397,12 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                         stop.signal_number,
                     )
         seconds = time.perf_counter() - started
-        result = None
+        result = held = None
         if main:
             # the last monitoring measurement, when it was of these final weights, is the result
-            result = measured[1] if measured and measured[0] == cfg.iterations else measure_test()
-            write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict()})
+            result, held = measured[1:] if measured and measured[0] == cfg.iterations else measure()
+            write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict(),
+                                                 **({"holdout": held.to_dict()} if held else {})})
             _status(run_dir, "completed", cfg.iterations)
         distributed.barrier(processes)  # the others wait until the run is complete on disk
     except SganctlError as exc:
@@ -398,7 +413,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         if main:
             _write_curves(run_dir, log)
     return TrainResult(run_dir, run_dir and run_dir / CHECKPOINT_NAME, cfg, cfg.iterations, seconds, result,
-                       processes.rank)
+                       processes.rank, held)
 
 
 def _process_seed(seed: int, rank: int) -> int:
@@ -529,3 +544,5 @@ def _validate(cfg: TrainConfig) -> None:
         raise SganctlError(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision}")
     if cfg.labeled_rate is not None and not 0 < cfg.labeled_rate <= 1:
         raise SganctlError(f"--labeled-rate must be in (0, 1], got {cfg.labeled_rate}")
+    if not isinstance(cfg.holdout, int) or cfg.holdout < 0:
+        raise SganctlError(f"--holdout must be 0 or a positive integer, got {cfg.holdout}")

@@ -108,6 +108,7 @@ def test_python_dash_m_and_archs(sganctl):
         (["train", "--arch", "compact", "--iterations", "-1"], "--iterations"),
         (["train", "--arch", "compact", "--labeled-rate", "1.5"], "--labeled-rate"),
         (["train", "--arch", "compact", "--num-labeled", "5"], "fewer than one per class"),
+        (["train", "--arch", "mlp", "--holdout", "70000"], "--holdout 70000 is more than the 60000"),
         (["sample", "--grid", "4by4"], "is not ROWSxCOLS"),
         (["eval"], "no run with a checkpoint under runs/"),
         (["eval", "missing.safetensors"], "no such checkpoint"),
@@ -162,6 +163,15 @@ def test_two_head_plugin_trains_with_its_real_fake_head(sganctl, data_dir, tmp_p
     losses = [json.loads(line)["loss_d_unsup"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert len(losses) == 3 and all(0 < loss < 10 for loss in losses)
     assert sganctl.json("eval", run, "--data-dir", data_dir)["accuracy"] == summary["test_accuracy"]
+
+
+def test_holdout_accuracy_is_printed_and_in_the_json(sganctl, data_dir):
+    common = ["train", "--arch", "mlp", "--num-labeled", "20", "--iterations", "2", "--holdout", "300",
+              "--data-dir", data_dir]
+    printed = sganctl(*common).stdout
+    assert "held-out accuracy:" in printed and "on 300 training images set aside by --holdout" in printed
+    summary = sganctl.json(*common)
+    assert summary["num_holdout"] == 300 and 0.0 <= summary["holdout_accuracy"] <= 1.0
 
 
 def test_archs_show_and_check_builtins(sganctl):

@@ -36,3 +36,15 @@ def test_compact_variants_apply_their_recipe_overrides_and_keep_the_rest():
     assert (style.generator_loss, style.lr_d, style.lr_g) == ("feature-matching", 1e-3, 1e-3)
     assert (style.batch_size, style.iterations, style.ema_decay) == (default.batch_size, default.iterations,
                                                                      default.ema_decay)
+
+
+def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_set_beside(data_dir, isolated_env):
+    import json
+    import subprocess
+
+    script = REPO / "benchmarks" / "recipes" / "mlp_trunk.py"
+    proc = subprocess.run([sys.executable, script, "previous", "--data-dir", data_dir, "--iterations", "2",
+                           "--holdout", "200"], env=isolated_env, capture_output=True, text=True, check=True)
+    printed = json.loads(proc.stdout)
+    assert (printed["variant"], printed["iterations"], printed["holdout"]) == ("previous", 2, 200)
+    assert 0.0 <= printed["holdout_accuracy"] <= 1.0 and 0.0 <= printed["test_accuracy"] <= 1.0

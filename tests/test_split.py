@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sganctl.data.split import labeled_count, split_labeled
+from sganctl.data.split import hold_out, labeled_count, split_labeled
 from sganctl.errors import SganctlError
 
 
@@ -45,3 +45,18 @@ def test_labeled_rate():
     assert labeled_count(60000, 100, None) == 100
     with pytest.raises(SganctlError):
         labeled_count(60000, None, 1.5)
+
+
+def test_hold_out_is_balanced_disjoint_and_the_same_for_every_run(labels):
+    held, kept = hold_out(labels, 200, 10)
+    assert torch.bincount(labels[held], minlength=10).tolist() == [20] * 10
+    assert not set(held.tolist()) & set(kept.tolist()) and len(held) + len(kept) == len(labels)
+    again, _ = hold_out(labels, 200, 10)
+    assert torch.equal(held, again)
+
+
+def test_hold_out_errors_name_its_own_flag(labels):
+    with pytest.raises(SganctlError, match="--holdout 5 is fewer than one per class"):
+        hold_out(labels, 5, 10)
+    with pytest.raises(SganctlError, match="--holdout 2000 is more than the 1000"):
+        hold_out(labels, 2000, 10)

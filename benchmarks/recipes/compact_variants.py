@@ -1,13 +1,15 @@
 """Recipe experiments for `compact` (BENCHMARKS.md, "Recipe experiments"): unpackaged variants.
 
     python benchmarks/recipes/compact_variants.py --data-dir ../shared/data VARIANT [--iterations 2000] [--seed 0]
+        [--holdout 10000]
 
 Each variant keeps `compact`'s networks (three stride-2 convolutions of 128,
 a dense layer of K logits; the same generator) and changes the regularisers
 of the discriminator and the recipe, borrowing what made `mlp` work: Gaussian
 noise on the input and hidden layers, weight normalisation, feature matching,
-Adam 1e-3. Trains with 100 labels and prints the final test accuracy and the
-curve (test accuracy every 1,000 iterations, monitoring only).
+Adam 1e-3. Trains with 100 labels and prints the final accuracy on 10,000
+held-out training images (what variants are compared on) and on the test set,
+with both curves (every 1,000 iterations).
 """
 
 from __future__ import annotations

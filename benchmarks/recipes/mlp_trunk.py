@@ -1,11 +1,12 @@
 """The experiment that chose `mlp`'s trunk (BENCHMARKS.md, "Recipe experiments"): unpackaged variants.
 
     python benchmarks/recipes/mlp_trunk.py --data-dir ../shared/data VARIANT [--iterations 5000] [--seed 0]
-        [--lr 1e-3] [--batch 64]
+        [--lr 1e-3] [--batch 64] [--holdout 10000]
 
 VARIANT is one of the names in VARIANTS; each trains `mlp` with 100 labels
-through the Python API and prints the final test accuracy and the curve
-(test accuracy every 1,000 iterations, monitoring only).
+through the Python API and prints the final accuracy on 10,000 held-out
+training images (what variants are compared on) and on the test set, with
+both curves (every 1,000 iterations).
 """
 
 from __future__ import annotations

@@ -16,23 +16,27 @@ def labeled_count(total: int, num_labeled: int | None, labeled_rate: float | Non
     return max(1, round(labeled_rate * total))
 
 
+HOLDOUT_SEED = 20_161_110
+"""The held-out images are the same whatever --seed, so runs over several seeds are judged on the same images."""
+
+
 def split_labeled(
-    labels: torch.Tensor, num_labeled: int, num_classes: int, seed: int
+    labels: torch.Tensor, num_labeled: int, num_classes: int, seed: int, flag: str = "--num-labeled"
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Indices of the labelled images and of all the others (the unlabelled pool).
 
     Each class gets num_labeled // K images; the remainder goes one each to
     classes drawn with the seed. The same labels, count and seed always give
-    the same split.
+    the same split. ``flag`` is the option that asked for the count, for messages.
     """
     if num_labeled < num_classes:
         raise SganctlError(
-            f"--num-labeled {num_labeled} is fewer than one per class ({num_classes} classes); "
+            f"{flag} {num_labeled} is fewer than one per class ({num_classes} classes); "
             f"ask for at least {num_classes}"
         )
     if num_labeled > len(labels):
         raise SganctlError(
-            f"--num-labeled {num_labeled} is more than the {len(labels)} training images"
+            f"{flag} {num_labeled} is more than the {len(labels)} training images"
         )
     gen = torch.Generator().manual_seed(seed)
     quota = torch.full((num_classes,), num_labeled // num_classes)
@@ -43,10 +47,19 @@ def split_labeled(
         if len(members) < quota[cls]:
             raise SganctlError(
                 f"class {cls} has {len(members)} training images, fewer than the {int(quota[cls])} "
-                "labels a balanced split needs; ask for fewer labels"
+                f"images a balanced split needs; ask for fewer with {flag}"
             )
         chosen.append(members[torch.randperm(len(members), generator=gen)[: quota[cls]]])
     labeled = torch.cat(chosen).sort().values
     mask = torch.ones(len(labels), dtype=torch.bool)
     mask[labeled] = False
     return labeled, mask.nonzero().flatten()
+
+
+def hold_out(labels: torch.Tensor, count: int, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(held-out indices, kept indices): a class-balanced validation set, never trained on.
+
+    It lets recipes and iteration counts be chosen without looking at the
+    test set; drawn before the labelled split, so labels come from the rest.
+    """
+    return split_labeled(labels, count, num_classes, HOLDOUT_SEED, flag="--holdout")
