@@ -72,7 +72,6 @@ class TrainResult:
     rank: int = 0
     holdout: Evaluation | None = None  # accuracy on the --holdout images, when the run set some aside
 
-
     def to_dict(self) -> dict:
         return {
             "run_dir": str(self.run_dir),
