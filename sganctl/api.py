@@ -145,6 +145,10 @@ class ImageSet:
     def __len__(self) -> int:
         return self.images.shape[0]
 
+    def subset(self, indices: torch.Tensor) -> ImageSet:
+        """These images at ``indices`` (e.g. one side of a held-out split), with the same classes."""
+        return ImageSet(self.images[indices], self.labels[indices], self.classes)
+
     @property
     def num_classes(self) -> int:
         return len(self.classes)

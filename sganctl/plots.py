@@ -11,6 +11,8 @@ from .errors import SganctlError
 from .files import atomic_path
 
 LOSSES = ("loss_d_sup", "loss_d_unsup", "loss_g")
+MEASUREMENTS = (("test_accuracy", "-.", "test (monitoring)"), ("holdout_accuracy", ":", "held out"))
+"""metrics.jsonl keys of the --eval-every measurements: (key, line style, legend)."""
 
 
 def read_metrics(run_dir: Path) -> list:
@@ -51,14 +53,11 @@ def plot_runs(run_dirs: list, out: Path, labels: list | None = None) -> Path:
             loss_ax.plot(iterations, [r[key] for r in records], styles[key], color=colour, label=f"{name} {key}")
         acc_ax.plot(iterations, [r["acc_labeled"] for r in records], "-", color=colour, alpha=0.6,
                     label=f"{name} labelled batch")
-        tested = [r for r in records if "test_accuracy" in r]  # runs made with --eval-every
-        if tested:
-            acc_ax.plot([r["iteration"] for r in tested], [r["test_accuracy"] for r in tested], "-.", color=colour,
-                        label=f"{name} test (monitoring)")
-        held = [r for r in records if "holdout_accuracy" in r]  # runs made with --holdout and --eval-every
-        if held:
-            acc_ax.plot([r["iteration"] for r in held], [r["holdout_accuracy"] for r in held], ":", color=colour,
-                        label=f"{name} held out")
+        for key, style, what in MEASUREMENTS:  # lines of runs made with --eval-every (and --holdout)
+            measured = [r for r in records if key in r]
+            if measured:
+                acc_ax.plot([r["iteration"] for r in measured], [r[key] for r in measured], style, color=colour,
+                            label=f"{name} {what}")
         final = final_test_accuracy(run)
         if final and final[1] is not None:
             acc_ax.plot([final[0]], [final[1]], "o", color=colour, label=f"{name} test {final[1]:.4f}")

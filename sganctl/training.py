@@ -164,8 +164,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     train_set, holdout_set = splits.train, None
     if cfg.holdout:  # set aside before the labels are drawn: neither labelled nor unlabelled, never trained on
         held, kept = hold_out(train_set.labels, cfg.holdout, train_set.num_classes)
-        holdout_set = ImageSet(train_set.images[held], train_set.labels[held], train_set.classes)
-        train_set = ImageSet(train_set.images[kept], train_set.labels[kept], train_set.classes)
+        holdout_set, train_set = train_set.subset(held), train_set.subset(kept)
     if cfg.num_labeled is None and cfg.labeled_rate is None:
         cfg.num_labeled = dataset.default_num_labeled or len(train_set)
     cfg.num_labeled = labeled_count(len(train_set), cfg.num_labeled, cfg.labeled_rate)

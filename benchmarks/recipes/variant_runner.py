@@ -41,9 +41,11 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
                                    batch_size=args.batch, labeled_batch_size=args.batch, holdout=args.holdout),
                        log=lambda message: None)
         records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
-    held = [r for r in records if "holdout_accuracy" in r]
+
+    def curve(key: str) -> list:
+        return [[r["iteration"], r[key]] for r in records if key in r]
+
     print(json.dumps({"variant": args.variant, "iterations": args.iterations, "seed": args.seed,
                       "holdout": args.holdout, "holdout_accuracy": result.holdout and result.holdout.accuracy,
                       "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
-                      "holdout_curve": [[r["iteration"], r["holdout_accuracy"]] for r in held],
-                      "test_curve": [[r["iteration"], r["test_accuracy"]] for r in records if "test_accuracy" in r]}))
+                      "holdout_curve": curve("holdout_accuracy"), "test_curve": curve("test_accuracy")}))

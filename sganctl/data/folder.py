@@ -58,8 +58,8 @@ class Folder(Dataset):
             keep, held = self._hold_out(labels, len(classes), seed)
             if len(held) == 0:
                 raise SganctlError(f"{labeled_dir}: too few images to hold out a test set; add {test_dir}/<class>/")
-            train = ImageSet(images[keep], labels[keep], classes)
-            test = ImageSet(images[held], labels[held], classes)
+            everything = ImageSet(images, labels, classes)
+            train, test = everything.subset(keep), everything.subset(held)
             notes.append(f"no {test_dir}: held out {len(held)} labelled images "
                          f"({HOLD_OUT:.0%} of each class, seed {seed}) as the test set")
         unlabeled = to_tensor_layout(unlabeled_pixels, channels) if unlabeled_files else None
