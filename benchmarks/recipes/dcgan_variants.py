@@ -1,0 +1,41 @@
+"""Recipe experiments for `dcgan` (BENCHMARKS.md, "Recipe experiments"): unpackaged variants.
+
+    python benchmarks/recipes/dcgan_variants.py --data-dir ../shared/data VARIANT [--iterations 1000] [--seed 0]
+        [--holdout 10000]
+
+Each variant keeps `dcgan`'s networks and changes only its recipe: whether
+the evaluated classifier is an exponential moving average of the
+discriminator's weights (and batch-norm statistics) and whether the learning
+rates decay over the second half of the run, what `mlp` and `compact`
+already do. Trains with 100 labels and prints the final accuracy on 10,000
+held-out training images (what variants are compared on) and on the test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sganctl_dcgan import DCGAN
+from variant_runner import main
+
+
+def variant(**recipe):
+    """`dcgan` with these recipe overrides."""
+
+    class Variant(DCGAN):
+        pass
+
+    Variant.recipe = replace(DCGAN.recipe, **recipe)
+    return Variant
+
+
+VARIANTS = {
+    "default": variant(),  # the plugin's recipe, for reference
+    "ema": variant(ema_decay=0.999),
+    "ema_lr_decay": variant(ema_decay=0.999, lr_decay_start=0.5),
+}
+globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
+
+
+if __name__ == "__main__":
+    main(__file__, VARIANTS, __doc__, default_iterations=1000)
