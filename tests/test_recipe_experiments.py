@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import pytest
 import torch
 from conftest import REPO
 
-from sganctl.api import ImageSpec
+from sganctl.api import ANY_SIZE, ImageSpec
 
 sys.path.insert(0, str(REPO / "benchmarks" / "recipes"))
 import compact_variants
+import dcgan_variants
 import mlp_trunk
 
-MNIST = ImageSpec(1, 28, 28)
 
-
-@pytest.mark.parametrize("script,name", [(script, name) for script in (compact_variants, mlp_trunk)
+@pytest.mark.parametrize("script,name", [(script, name) for script in (compact_variants, dcgan_variants, mlp_trunk)
                                           for name in sorted(script.VARIANTS)])
 def test_every_variant_builds_networks_of_the_right_shapes(script, name):
     architecture = script.VARIANTS[name]()
-    generator = architecture.build_generator(architecture.recipe.z_dim, MNIST)
-    discriminator = architecture.build_discriminator(10, MNIST)
+    height, width = (28, 28) if architecture.image_size == ANY_SIZE else architecture.image_size
+    image = ImageSpec(1, height, width)
+    generator = architecture.build_generator(architecture.recipe.z_dim, image)
+    discriminator = architecture.build_discriminator(10, image)
     images = generator(torch.randn(4, architecture.recipe.z_dim))
-    assert images.shape == (4, 1, 28, 28)
+    assert images.shape == (4, 1, height, width)
     output = discriminator(images)
     assert output.logits.shape == (4, 10)
     assert output.features.shape[0] == 4
@@ -36,6 +38,14 @@ def test_compact_variants_apply_their_recipe_overrides_and_keep_the_rest():
     assert (style.generator_loss, style.lr_d, style.lr_g) == ("feature-matching", 1e-3, 1e-3)
     assert (style.batch_size, style.iterations, style.ema_decay) == (default.batch_size, default.iterations,
                                                                      default.ema_decay)
+
+
+def test_dcgan_variants_change_only_the_averaging_and_the_schedule():
+    default = dcgan_variants.VARIANTS["default"].recipe
+    averaged = dcgan_variants.VARIANTS["ema_lr_decay"].recipe
+    assert (default.ema_decay, default.lr_decay_start) == (0.0, 1.0)
+    assert (averaged.ema_decay, averaged.lr_decay_start) == (0.999, 0.5)
+    assert replace(averaged, ema_decay=0.0, lr_decay_start=1.0) == default
 
 
 def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_set_beside(data_dir, isolated_env):
