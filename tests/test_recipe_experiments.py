@@ -14,11 +14,12 @@ from sganctl.api import ANY_SIZE, ImageSpec
 sys.path.insert(0, str(REPO / "benchmarks" / "recipes"))
 import compact_variants
 import dcgan_variants
+import mlp_recipe
 import mlp_trunk
 
 
-@pytest.mark.parametrize("script,name", [(script, name) for script in (compact_variants, dcgan_variants, mlp_trunk)
-                                          for name in sorted(script.VARIANTS)])
+@pytest.mark.parametrize("script,name", [(script, name) for script in (compact_variants, dcgan_variants, mlp_recipe,
+                                                          mlp_trunk) for name in sorted(script.VARIANTS)])
 def test_every_variant_builds_networks_of_the_right_shapes(script, name):
     architecture = script.VARIANTS[name]()
     height, width = (28, 28) if architecture.image_size == ANY_SIZE else architecture.image_size
@@ -46,6 +47,19 @@ def test_dcgan_variants_change_only_the_averaging_and_the_schedule():
     assert (default.ema_decay, default.lr_decay_start) == (0.0, 1.0)
     assert (averaged.ema_decay, averaged.lr_decay_start) == (0.999, 0.5)
     assert replace(averaged, ema_decay=0.0, lr_decay_start=1.0) == default
+    assert dcgan_variants.VARIANTS["ema"].name == "dcgan"
+
+
+def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():
+    from sganctl_mlp import MLP
+
+    expected = {"default": set(), "non_saturating": {"generator_loss"}, "non_saturating_plus_fm": {"generator_loss"},
+                "adam_2e4": {"lr_d", "lr_g"}, "no_ema": {"ema_decay"}}
+    assert set(mlp_recipe.VARIANTS) == set(expected)
+    for name, architecture in mlp_recipe.VARIANTS.items():
+        assert issubclass(architecture, MLP) and architecture.build_discriminator is MLP.build_discriminator
+        changed = {field for field, value in vars(architecture.recipe).items() if getattr(MLP.recipe, field) != value}
+        assert changed == expected[name]
 
 
 def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_set_beside(data_dir, isolated_env):

@@ -13,26 +13,13 @@ held-out training images (what variants are compared on) and on the test set.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sganctl_dcgan import DCGAN
-from variant_runner import main
-
-
-def variant(**recipe):
-    """`dcgan` with these recipe overrides."""
-
-    class Variant(DCGAN):
-        pass
-
-    Variant.recipe = replace(DCGAN.recipe, **recipe)
-    return Variant
-
+from variant_runner import main, recipe_variant
 
 VARIANTS = {
-    "default": variant(),  # the plugin's recipe, for reference
-    "ema": variant(ema_decay=0.999),
-    "ema_lr_decay": variant(ema_decay=0.999, lr_decay_start=0.5),
+    "default": recipe_variant(DCGAN),  # the plugin's recipe, for reference
+    "ema": recipe_variant(DCGAN, ema_decay=0.999),
+    "ema_lr_decay": recipe_variant(DCGAN, ema_decay=0.999, lr_decay_start=0.5),
 }
 globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
 

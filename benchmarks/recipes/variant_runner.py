@@ -14,10 +14,16 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from sganctl.config import TrainConfig
 from sganctl.training import train
+
+
+def recipe_variant(architecture: type, **overrides) -> type:
+    """A subclass of ``architecture`` with the same networks and these recipe fields changed."""
+    return type(architecture.__name__, (architecture,), {"recipe": replace(architecture.recipe, **overrides)})
 
 
 def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_iterations: int = 5000) -> None:
