@@ -3,12 +3,13 @@
     python benchmarks/recipes/mlp_recipe.py --data-dir ../shared/data VARIANT [--iterations 5000] [--seed 0]
         [--holdout 10000]
 
-The generator loss (feature matching), the Adam rate (1e-3) and the EMA of
-the discriminator were chosen in 3,000-iteration runs of an older, smaller
-network and compared on the test set. Each variant here keeps the plugin's
-current networks and changes one of those choices back; trains with 100
-labels and prints the final accuracy on 10,000 held-out training images
-(what variants are compared on) and on the test set.
+The generator loss, the Adam rate (1e-3) and the EMA of the discriminator
+were chosen in 3,000-iteration runs of an older, smaller network and
+compared on the test set. Each variant keeps the plugin's current networks;
+`feature_matching` is the recipe those runs chose, and the others change one
+thing in it. Trains with 100 labels and prints the final accuracy on 10,000
+held-out training images (what variants are compared on) and on the test
+set. `non_saturating` won and became the plugin's recipe.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from __future__ import annotations
 from sganctl_mlp import MLP
 from variant_runner import main, recipe_variant
 
+CHOSEN_ON_THE_TEST_SET = {"generator_loss": "feature-matching"}  # the recipe before this re-check
+
 VARIANTS = {
-    "default": recipe_variant(MLP),  # the plugin's recipe, for reference
+    "default": recipe_variant(MLP),  # the plugin as installed
+    "feature_matching": recipe_variant(MLP, **CHOSEN_ON_THE_TEST_SET),
     "non_saturating": recipe_variant(MLP, generator_loss="non-saturating"),
     "non_saturating_plus_fm": recipe_variant(MLP, generator_loss="non-saturating+feature-matching"),
-    "adam_2e4": recipe_variant(MLP, lr_d=2e-4, lr_g=2e-4),
-    "no_ema": recipe_variant(MLP, ema_decay=0.0),
+    "adam_2e4": recipe_variant(MLP, **CHOSEN_ON_THE_TEST_SET, lr_d=2e-4, lr_g=2e-4),
+    "no_ema": recipe_variant(MLP, **CHOSEN_ON_THE_TEST_SET, ema_decay=0.0),
 }
 globals().update(VARIANTS)  # so that `mlp_recipe:NAME` resolves as an --arch
 
