@@ -63,3 +63,19 @@ def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():
         architecture = mlp_recipe.VARIANTS[name]
         assert issubclass(architecture, MLP) and architecture.build_discriminator is MLP.build_discriminator
         assert architecture.recipe == replace(MLP.recipe, **overrides)
+
+
+def test_mlp_trunk_variants_keep_the_feature_matching_they_were_measured_with():
+    assert {variant.recipe.generator_loss for variant in mlp_trunk.VARIANTS.values()} == {"feature-matching"}
+
+
+def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_set_beside(data_dir, isolated_env):
+    import json
+    import subprocess
+
+    script = REPO / "benchmarks" / "recipes" / "mlp_trunk.py"
+    proc = subprocess.run([sys.executable, script, "previous", "--data-dir", data_dir, "--iterations", "2",
+                           "--holdout", "200"], env=isolated_env, capture_output=True, text=True, check=True)
+    printed = json.loads(proc.stdout)
+    assert (printed["variant"], printed["iterations"], printed["holdout"]) == ("previous", 2, 200)
+    assert 0.0 <= printed["holdout_accuracy"] <= 1.0 and 0.0 <= printed["test_accuracy"] <= 1.0
