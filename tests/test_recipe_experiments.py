@@ -51,8 +51,7 @@ def test_dcgan_variants_change_only_the_averaging_and_the_schedule():
 
 
 def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():
-    from sganctl_mlp import MLP
-
+    MLP = mlp_recipe.MLP  # the class the script subclassed (other tests may re-import the plugin module)
     before = {"generator_loss": "feature-matching"}
     expected = {"feature_matching": before, "non_saturating": {"generator_loss": "non-saturating"},
                 "non_saturating_plus_fm": {"generator_loss": "non-saturating+feature-matching"},
