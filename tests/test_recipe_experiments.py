@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import REPO
 
-from sganctl.api import ANY_SIZE, ImageSpec
+from sganctl.contract import probe_spec
 
 sys.path.insert(0, str(REPO / "benchmarks" / "recipes"))
 import compact_variants
@@ -22,12 +22,11 @@ import mlp_trunk
                                                           mlp_trunk) for name in sorted(script.VARIANTS)])
 def test_every_variant_builds_networks_of_the_right_shapes(script, name):
     architecture = script.VARIANTS[name]()
-    height, width = (28, 28) if architecture.image_size == ANY_SIZE else architecture.image_size
-    image = ImageSpec(1, height, width)
+    image = probe_spec(architecture, channels=1)
     generator = architecture.build_generator(architecture.recipe.z_dim, image)
     discriminator = architecture.build_discriminator(10, image)
     images = generator(torch.randn(4, architecture.recipe.z_dim))
-    assert images.shape == (4, 1, height, width)
+    assert images.shape == (4, 1, image.height, image.width)
     output = discriminator(images)
     assert output.logits.shape == (4, 10)
     assert output.features.shape[0] == 4

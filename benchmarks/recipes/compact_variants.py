@@ -14,13 +14,11 @@ with both curves (every 1,000 iterations).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sganctl_compact import Compact, CompactDiscriminator
 from sganctl_mlp import GaussianNoise
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from variant_runner import main
+from variant_runner import main, recipe_variant
 
 from sganctl.api import DiscriminatorOutput
 
@@ -57,8 +55,7 @@ def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, **r
         def build_discriminator(self, num_classes, image):
             return Discriminator(num_classes, image)
 
-    Variant.recipe = replace(Compact.recipe, **recipe)
-    return Variant
+    return recipe_variant(Variant, **recipe)
 
 
 VARIANTS = {

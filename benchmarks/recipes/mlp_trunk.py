@@ -14,12 +14,11 @@ both curves (every 1,000 iterations).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from sganctl_mlp import MLP, GaussianNoise
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from variant_runner import main
+from variant_runner import main, recipe_variant
 
 from sganctl.api import DiscriminatorOutput
 
@@ -71,15 +70,13 @@ def variant(trunk, activation, input_noise, g_hidden, g_activation, hidden_noise
             return self.net(z).view(z.shape[0], *self.shape)
 
     class Variant(MLP):
-        recipe = replace(MLP.recipe, generator_loss="feature-matching")  # as when these were measured
-
         def build_generator(self, z_dim, image):
             return Generator(z_dim, image)
 
         def build_discriminator(self, num_classes, image):
             return Discriminator(num_classes, image)
 
-    return Variant
+    return recipe_variant(Variant, generator_loss="feature-matching")  # as when these were measured
 
 
 VARIANTS = {
