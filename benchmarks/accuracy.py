@@ -1,7 +1,8 @@
 """Accuracy benchmark: named setups over several split seeds, each beside its supervised-only baseline.
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
-        [--seeds 0,1,2] [--iterations N] [--eval-every 500] [--device auto] [--out benchmarks/results.json]
+        [--seeds 0,1,2] [--iterations N] [--generator-loss LOSS] [--eval-every 500] [--device auto]
+        [--out benchmarks/results.json]
     python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown tables of the results
 
 For every setup and seed it trains the semi-supervised run and the same
@@ -10,10 +11,14 @@ test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version, and each run's
 test accuracy every --eval-every iterations with its wall time: the
 time/accuracy trade-off) plus one PNG of learning curves per setup and
-iteration count, `curves/SETUP-ITERATIONS.png` beside the results file (losses and those test accuracies; monitoring only). A setup
-measured again at the same iteration count replaces its old entry in the
-results file; the others stay.
-`--iterations` overrides the recipes' iteration counts (the table then says so).
+iteration count, `curves/SETUP-ITERATIONS[-LOSS].png` beside the results file
+(losses and those test accuracies; monitoring only). A setup measured again
+at the same iteration count (and generator loss) replaces its old entry in
+the results file; the others stay.
+`--iterations` overrides the recipes' iteration counts (the table then says so);
+`--generator-loss` overrides the semi-supervised runs' generator objective, so
+that a recipe's past default stays measurable beside its present one (the
+baseline has no generator; the table names the override).
 Model selection never looks at the test set: the final weights are measured.
 """
 
@@ -29,6 +34,7 @@ from pathlib import Path
 from results_file import merge_rows
 
 from sganctl import __version__
+from sganctl.api import GENERATOR_LOSSES
 from sganctl.config import TrainConfig
 from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
@@ -43,20 +49,23 @@ SETUPS = {
 }
 
 
-def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool) -> str:
+def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool,
+                generator_loss: str | None = None) -> str:
     labels = f"--num-labeled {setup['num_labeled']}" if "num_labeled" in setup else f"--labeled-rate {setup['labeled_rate']}"
     extra = (f" --iterations {iterations}" if iterations else "") + (" --supervised-only" if supervised else "")
+    extra += f" --generator-loss {generator_loss}" if generator_loss else ""
     return f"sganctl train --arch {setup['arch']} {labels} --seed {seed}{extra} --data-dir ../shared/data"
 
 
 def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
     config = TrainConfig(**setup, seed=seed, iterations=args.iterations, device=args.device, data_dir=args.data_dir,
                          out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9,
-                         eval_every=args.eval_every)
+                         eval_every=args.eval_every, generator_loss=None if supervised else args.generator_loss)
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
     row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
+           "generator_loss": result.config.generator_loss,  # as the run resolved it, recipe or override
            "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
     kind = "supervised-only" if supervised else "semi-supervised"
     print(f"{setup['arch']} seed {seed} {kind}: {100 * row['accuracy']:.2f}% in {row['seconds']:.0f} s", flush=True)
@@ -81,6 +90,8 @@ def main():
     parser.add_argument("--setups", default=",".join(SETUPS))
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--generator-loss", choices=GENERATOR_LOSSES, default=None,
+                        help="Override the recipes' generator loss in the semi-supervised runs.")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="benchmarks/results.json")
@@ -91,7 +102,7 @@ def main():
         print(markdown_table(results))
         for entry in results:
             if all(r.get("test_accuracy_curve") for r in entry["semi_supervised"]["per_seed"]):
-                print(f"\n{entry['setup']}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}")
+                print(f"\n{setup_label(entry)}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}")
         return
     seeds = [int(s) for s in args.seeds.split(",")]
     device = str(resolve_device(args.device))
@@ -101,28 +112,40 @@ def main():
             setup = SETUPS[name]
             ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
             base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
-            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}.png",
+            loss_suffix = f"-{args.generator_loss}" if args.generator_loss else ""
+            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}{loss_suffix}.png",
                       [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
             entry = {
                 "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
                 "sganctl": __version__, "iterations": ssl[0]["iterations"],
                 "semi_supervised": summary(ssl), "supervised_only": summary(base),
                 "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
-                "command": command_for(setup, seeds[0], args.iterations, supervised=False),
+                "command": command_for(setup, seeds[0], args.iterations, supervised=False,
+                                       generator_loss=args.generator_loss),
                 "baseline_command": command_for(setup, seeds[0], args.iterations, supervised=True),
             }
+            if args.generator_loss:
+                entry["generator_loss"] = ssl[0]["generator_loss"]
             entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
             for part in ("semi_supervised", "supervised_only"):
                 for row in entry[part]["per_seed"]:
                     row.pop("run_dir")
+                    row.pop("generator_loss")
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished
             merge_rows(Path(args.out), [entry], result_key)
 
 
 def result_key(entry: dict) -> tuple:
-    """Rows of one setup at other iteration counts are other points of its time/accuracy trade-off."""
-    return entry["setup"], entry["iterations"]
+    """Rows of one setup at other iteration counts are other points of its time/accuracy trade-off;
+    rows with an overridden generator loss are another recipe."""
+    return entry["setup"], entry["iterations"], entry.get("generator_loss")
+
+
+def setup_label(entry: dict) -> str:
+    """The table's name for a row: the setup, and the generator loss where the harness overrode it."""
+    loss = entry.get("generator_loss")
+    return f"{entry['setup']} (`--generator-loss {loss}`)" if loss else entry["setup"]
 
 
 def markdown_table(results: list) -> str:
@@ -136,7 +159,7 @@ def markdown_table(results: list) -> str:
             seeds = ", ".join(f"{100 * r['accuracy']:.2f}" for r in part["per_seed"])
             return f"{100 * part['mean']:.2f}% ± {100 * part['std']:.2f} ({seeds})"
 
-        lines.append(f"| {e['setup']} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
+        lines.append(f"| {setup_label(e)} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
                      f"{cell(base)} | {100 * e['gain']:+.2f} | {e['wall_seconds']:.0f} |")
     return "\n".join(lines)
 

@@ -44,6 +44,26 @@ def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
     assert table[3].startswith("| compact-100 | 8000 |")
 
 
+def test_a_row_with_an_overridden_generator_loss_keeps_the_default_row_and_is_named_in_the_table(tmp_path):
+    path = tmp_path / "results.json"
+    results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.984)], accuracy.result_key)
+    overridden = {**_entry("mlp-1000", 40000, 0.986), "generator_loss": "feature-matching"}
+    results_file.merge_rows(path, [overridden], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.985)], accuracy.result_key)
+    table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
+    assert [line.split(" | ")[:4] for line in table[2:]] == [
+        ["| mlp-1000 (`--generator-loss feature-matching`)", "40000", "0", "98.60% ± 0.00 (98.60)"],
+        ["| mlp-1000", "40000", "0", "98.50% ± 0.00 (98.50)"]]
+
+
+def test_only_the_semi_supervised_command_carries_the_generator_loss():
+    setup = accuracy.SETUPS["mlp-1000"]
+    assert accuracy.command_for(setup, 1, 40000, supervised=False, generator_loss="feature-matching") == (
+        "sganctl train --arch mlp --num-labeled 1000 --seed 1 --iterations 40000 --generator-loss feature-matching"
+        " --data-dir ../shared/data")
+    assert "--generator-loss" not in accuracy.command_for(setup, 1, 40000, supervised=True)
+
+
 @pytest.mark.parametrize("arch", ["mlp", "compact"])
 def test_sganctl_loop_does_less_arithmetic_per_iteration_than_the_plain_loop(arch, data_dir):
     """What the loop shares (one generator forward, no weight gradients for the frozen D) shows in FLOPs."""
@@ -88,3 +108,12 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
     table = subprocess.run(common + ["--table"], check=True, capture_output=True, text=True, env=isolated_env).stdout
     assert table.splitlines()[2].startswith("| mlp-100 | 20 | 0, 1 |")
     assert "mlp-100, 20 iterations:" in table
+    # the same setup with the generator loss overridden: a row of its own, the runs trained with that loss
+    subprocess.run(common + ["--setups", "mlp-100", "--seeds", "0", "--iterations", "20", "--eval-every", "10",
+                             "--device", "cpu", "--generator-loss", "feature-matching"],
+                   check=True, capture_output=True, text=True, env=isolated_env)
+    default, overridden = json.loads(out.read_text())
+    assert "generator_loss" not in default and overridden["generator_loss"] == "feature-matching"
+    assert overridden["command"].endswith("--iterations 20 --generator-loss feature-matching --data-dir ../shared/data")
+    assert "--generator-loss" not in overridden["baseline_command"]
+    assert (tmp_path / "curves" / "mlp-100-20-feature-matching.png").is_file()
