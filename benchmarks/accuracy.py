@@ -156,6 +156,8 @@ def markdown_table(results: list) -> str:
         ssl, base = e["semi_supervised"], e["supervised_only"]
 
         def cell(part):
+            if len(part["per_seed"]) == 1:  # one seed has no spread to show
+                return f"{100 * part['mean']:.2f}%"
             seeds = ", ".join(f"{100 * r['accuracy']:.2f}" for r in part["per_seed"])
             return f"{100 * part['mean']:.2f}% ± {100 * part['std']:.2f} ({seeds})"
 

@@ -40,7 +40,7 @@ def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
     results_file.merge_rows(path, [_entry("compact-100", 8000, 0.95)], accuracy.result_key)
     table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
     assert len(table) == 4
-    assert table[2].startswith("| compact-100 | 2000 | 0 | 92.00% ± 0.00 (92.00) | 82.00% ± 0.00 (92.00) | +10.00 |")
+    assert table[2].startswith("| compact-100 | 2000 | 0 | 92.00% | 82.00% | +10.00 |")
     assert table[3].startswith("| compact-100 | 8000 |")
 
 
@@ -52,8 +52,17 @@ def test_a_row_with_an_overridden_generator_loss_keeps_the_default_row_and_is_na
     results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.985)], accuracy.result_key)
     table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
     assert [line.split(" | ")[:4] for line in table[2:]] == [
-        ["| mlp-1000 (`--generator-loss feature-matching`)", "40000", "0", "98.60% ± 0.00 (98.60)"],
-        ["| mlp-1000", "40000", "0", "98.50% ± 0.00 (98.50)"]]
+        ["| mlp-1000 (`--generator-loss feature-matching`)", "40000", "0", "98.60%"],
+        ["| mlp-1000", "40000", "0", "98.50%"]]
+
+
+def test_a_row_of_several_seeds_shows_mean_spread_and_each_seed_a_row_of_one_only_its_accuracy():
+    two = _entry("mlp-100", 15000, 0.97)
+    two["semi_supervised"] = {"per_seed": [{"accuracy": 0.9721}, {"accuracy": 0.9760}], "mean": 0.97405, "std": 0.0028}
+    one = _entry("dcgan-100", 1000, 0.8279)
+    [_, _, first, second] = accuracy.markdown_table([two, one]).splitlines()
+    assert first.split(" | ")[3] == "97.41% ± 0.28 (97.21, 97.60)"
+    assert second.split(" | ")[3:5] == ["82.79%", "72.79%"]
 
 
 def test_only_the_semi_supervised_command_carries_the_generator_loss():
