@@ -56,7 +56,7 @@ def test_a_row_with_an_overridden_generator_loss_keeps_the_default_row_and_is_na
         ["| mlp-1000", "40000", "0", "98.50%"]]
 
 
-def test_a_row_of_several_seeds_shows_mean_spread_and_each_seed_a_row_of_one_only_its_accuracy():
+def test_a_row_of_several_seeds_shows_mean_spread_and_seeds_while_a_single_seed_row_shows_its_accuracy_alone():
     two = _entry("mlp-100", 15000, 0.97)
     two["semi_supervised"] = {"per_seed": [{"accuracy": 0.9721}, {"accuracy": 0.9760}], "mean": 0.97405, "std": 0.0028}
     one = _entry("dcgan-100", 1000, 0.8279)
