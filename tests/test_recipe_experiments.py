@@ -73,7 +73,9 @@ def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_se
 
     script = REPO / "benchmarks" / "recipes" / "mlp_trunk.py"
     proc = subprocess.run([sys.executable, script, "previous", "--data-dir", data_dir, "--iterations", "2",
-                           "--holdout", "200"], env=isolated_env, capture_output=True, text=True, check=True)
+                           "--holdout", "200", "--num-labeled", "20"], env=isolated_env, capture_output=True, text=True,
+                          check=True)
     printed = json.loads(proc.stdout)
-    assert (printed["variant"], printed["iterations"], printed["holdout"]) == ("previous", 2, 200)
+    assert (printed["variant"], printed["iterations"], printed["holdout"], printed["num_labeled"]) == (
+        "previous", 2, 200, 20)
     assert 0.0 <= printed["holdout_accuracy"] <= 1.0 and 0.0 <= printed["test_accuracy"] <= 1.0

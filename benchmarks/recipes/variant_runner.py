@@ -32,6 +32,8 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--iterations", type=int, default=default_iterations)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--num-labeled", type=int, default=num_labeled,
+                        help=f"labelled images, class-balanced (default: {num_labeled})")
     parser.add_argument("--lr", type=float, default=None, help="both learning rates (default: the variant's recipe)")
     parser.add_argument("--batch", type=int, default=None, help="both batch sizes (default: the variant's recipe)")
     parser.add_argument("--holdout", type=int, default=10_000,
@@ -41,7 +43,7 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
     arch = f"{Path(script).stem}:{args.variant}"
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
-        result = train(TrainConfig(arch=arch, num_labeled=num_labeled, seed=args.seed, iterations=args.iterations,
+        result = train(TrainConfig(arch=arch, num_labeled=args.num_labeled, seed=args.seed, iterations=args.iterations,
                                    device="cpu", data_dir=args.data_dir, out=out, checkpoint_every=10**9,
                                    log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
                                    batch_size=args.batch, labeled_batch_size=args.batch, holdout=args.holdout),
@@ -52,6 +54,7 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
         return [[r["iteration"], r[key]] for r in records if key in r]
 
     print(json.dumps({"variant": args.variant, "iterations": args.iterations, "seed": args.seed,
+                      "num_labeled": result.config.num_labeled,
                       "holdout": args.holdout, "holdout_accuracy": result.holdout and result.holdout.accuracy,
                       "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
                       "holdout_curve": curve("holdout_accuracy"), "test_curve": curve("test_accuracy")}))
