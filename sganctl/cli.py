@@ -223,6 +223,7 @@ def archs_check(name, as_json):
 @click.option("--labeled-batch-size", type=click.IntRange(min=1), help="Labelled batch size [recipe].")
 @click.option("--lr-d", type=click.FloatRange(min=0, min_open=True), help="Discriminator learning rate.")
 @click.option("--lr-g", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate.")
+# sganctl.api.GENERATOR_LOSSES, spelled out because api imports torch (tests/test_plugins.py ties the two)
 @click.option("--generator-loss", type=click.Choice(["non-saturating", "feature-matching",
                                                     "non-saturating+feature-matching"]),
               help="Generator objective [recipe].")

@@ -117,3 +117,12 @@ def test_probe_rejects_non_finite_outputs():
     generator = Registry().get("mlp").build_generator(8, spec)
     with pytest.raises(PluginError, match="nanplug 1.0: the networks return non-finite values"):
         verify_shapes("nanplug 1.0", generator, NaND(), 8, 10, spec, False, torch.device("cpu"))
+
+
+def test_train_flag_offers_exactly_the_generator_losses_the_contract_accepts():
+    """The CLI spells the losses out to keep torch out of its start-up; this keeps the two lists one."""
+    from sganctl.api import GENERATOR_LOSSES
+    from sganctl.cli import train
+
+    option = next(param for param in train.params if param.name == "generator_loss")
+    assert tuple(option.type.choices) == GENERATOR_LOSSES
