@@ -19,8 +19,8 @@ with the non-saturating loss on 10,000 held-out training images: 96.3%
 against 96.8% at 15,000 iterations, 92.1% against 94.5% (seed 0) and 91.0%
 against 94.1% (seed 1) at 5,000.
 At the default 15,000 iterations (about 8 minutes on a 2-core CPU) it reaches
-97.4% with 100 labels (97.2% with feature matching) and, with feature
-matching, 97.8% with 1,000. Longer runs reach 98.1% with 100 labels and
+97.4% with 100 labels (97.2% with feature matching) and 98.0% with 1,000
+(97.8% with feature matching). Longer runs reach 98.1% with 100 labels and
 30,000 iterations, 98.5% with 1,000 labels and 40,000; feature matching ends
 0.1 points higher in both (98.2%, 98.6%), though the non-saturating loss
 leads for their first 15,000 iterations; means over three split seeds.
