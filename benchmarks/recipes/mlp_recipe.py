@@ -9,8 +9,8 @@ compared on the test set. Each variant keeps the plugin's current networks;
 `feature_matching` is the recipe those runs chose, and the others change one
 thing in it. Trains with 100 labels (or --num-labeled) and prints the final
 accuracy on 10,000 held-out training images (what variants are compared on)
-and on the test set. `non_saturating` won and became the plugin's recipe; with 1,000
-labels the two tie at 15,000 iterations.
+and on the test set. `non_saturating` won and became the plugin's recipe;
+with 1,000 labels the two tie at 15,000 iterations.
 """
 
 from __future__ import annotations
