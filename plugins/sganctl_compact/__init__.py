@@ -87,7 +87,7 @@ class CompactGenerator(nn.Module):
 
 class Compact(Architecture):
     name = "compact"
-    description = "3 stride-2 convs of 128 + dropout, K logits with D(x)=Z/(Z+1); 28x28"
+    description = "3 stride-2 convs of 128 + dropout, inputs shifted up to 2 px in training, K logits, D=Z/(Z+1); 28x28"
     channels_last = True  # no .view of a convolution output (nn.Flatten reshapes), so channels-last is safe
     image_size = (28, 28)
     recipe = Recipe(
