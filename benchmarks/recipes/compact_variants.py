@@ -70,6 +70,9 @@ VARIANTS = {
     "shift2": variant(shift=2),
     "shift3": variant(shift=3),
     "shift2_feature_matching": variant(shift=2, generator_loss="feature-matching"),
+    "shift2_fast_dropout_05": variant(shift=2, dropout=0.5, lr_d=8e-4, lr_g=8e-4),
+    "shift2_fast_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4),
+    "shift2_fast_generator": variant(shift=2, lr_d=4e-4, lr_g=8e-4),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
 
