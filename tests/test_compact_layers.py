@@ -6,7 +6,7 @@ from sganctl_compact import Compact, CompactDiscriminator, RandomShift
 from sganctl.api import ImageSpec
 
 
-def shifted(image: torch.Tensor, dy: int, dx: int, pixels: int) -> torch.Tensor:
+def shifted(image: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     """``image`` [C, H, W] moved so that output (i, j) is input (i + dy, j + dx), edges repeated."""
     height, width = image.shape[-2:]
     rows = (torch.arange(height) + dy).clamp(0, height - 1)
@@ -22,7 +22,7 @@ def test_each_image_is_its_own_copy_moved_by_at_most_the_given_pixels():
     moves = set()
     for image, result in zip(images, out):
         found = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
-                 if torch.equal(result, shifted(image, dy, dx, 2))]
+                 if torch.equal(result, shifted(image, dy, dx))]
         assert found, "an output image is not a shifted copy of its input"
         moves.add(found[0])
     assert len(moves) > 10  # per image, not one move for the whole batch
@@ -45,7 +45,7 @@ def test_keeps_the_channels_last_layout():
     assert RandomShift(2).train()(images).is_contiguous(memory_format=torch.channels_last)
 
 
-def test_discriminator_shifts_while_training_only_and_adds_no_weights():
+def test_the_discriminator_evaluates_unshifted_and_its_checkpoints_do_not_change_shape():
     image = ImageSpec(1, 28, 28)
     shifting, plain = CompactDiscriminator(10, image), CompactDiscriminator(10, image, shift=0)
     assert shifting.state_dict().keys() == plain.state_dict().keys()  # checkpoints of either load into the other
@@ -54,3 +54,11 @@ def test_discriminator_shifts_while_training_only_and_adds_no_weights():
     shifting.eval(), plain.eval()
     assert torch.equal(shifting(x).logits, plain(x).logits)
     assert Compact().build_discriminator(10, image).shift.pixels == 2
+
+
+def test_the_discriminator_sees_shifted_images_while_training():
+    torch.manual_seed(0)
+    image = ImageSpec(1, 28, 28)
+    discriminator, x = CompactDiscriminator(10, image, dropout=0.0), torch.randn(16, 1, 28, 28)
+    seen = discriminator.train()(x).logits
+    assert not torch.allclose(seen, discriminator.eval()(x).logits)  # dropout is off: only the shift differs
