@@ -5,7 +5,6 @@ import json
 import pytest
 import torch
 from PIL import Image
-from sganctl_compact import Compact
 
 import sganctl
 
@@ -20,8 +19,8 @@ def test_config_precedence_plugin_file_flag_and_dry_run_writes_nothing(sganctl, 
     assert (values["iterations"], sources["iterations"]) == (7, "flag")
     assert (values["lr_d"], sources["lr_d"]) == (0.0003, "config file")
     assert (values["num_labeled"], sources["num_labeled"]) == (200, "config file")
-    assert (values["lr_g"], sources["lr_g"]) == (Compact.recipe.lr_g, "plugin recipe")
-    assert (values["batch_size"], sources["batch_size"]) == (Compact.recipe.batch_size, "plugin recipe")
+    assert (values["lr_g"], sources["lr_g"]) == (0.0008, "plugin recipe")
+    assert (values["batch_size"], sources["batch_size"]) == (50, "plugin recipe")
     assert not (sganctl.cwd / "runs").exists(), "a dry run must write nothing"
     bad = tmp_path / "bad.toml"
     bad.write_text('arch = "compact"\nlearning_rate = 1\n')
