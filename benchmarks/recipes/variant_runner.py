@@ -2,9 +2,10 @@
 
 Each experiment script (mlp_trunk.py, mlp_recipe.py, compact_variants.py,
 dcgan_variants.py) holds a dict of variants, Architecture subclasses
-importable as ``SCRIPT:NAME``, and calls :func:`main` with it. Variants are compared on ``holdout_accuracy``: 10,000
-training images set aside (``--holdout``), so that choosing between them
-never looks at the test set; the test accuracy is printed for the record.
+importable as ``SCRIPT:NAME``, and calls :func:`main` with it. Variants are
+compared on ``holdout_accuracy``: 10,000 training images set aside
+(``--holdout``), so that choosing between them never looks at the test set;
+the test accuracy is printed for the record.
 """
 
 from __future__ import annotations
