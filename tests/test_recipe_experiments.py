@@ -54,6 +54,32 @@ def test_compact_variants_start_from_the_recipe_before_the_shift_unless_they_are
     assert shift_and_rate("default")[0] == 2
 
 
+def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_training():
+    torch.manual_seed(0)
+    images = torch.rand(256, 3, 12, 10) + 1  # never 0 before the cutout
+    cutout = compact_variants.Cutout(4)
+    out = cutout.train()(images)
+    blanked = out == 0
+    assert torch.equal(blanked, blanked[:, :1].expand_as(blanked))  # the same square in every channel
+    assert torch.equal(out[~blanked], images[~blanked])
+    for mask in blanked[:, 0]:
+        rows, cols = mask.any(1).nonzero().flatten(), mask.any(0).nonzero().flatten()
+        assert 1 <= len(rows) <= 4 and 1 <= len(cols) <= 4
+        assert mask.sum() == len(rows) * len(cols)  # a rectangle: the square, cut by the border where it hangs over
+        assert torch.equal(rows, torch.arange(rows[0], rows[-1] + 1))
+    assert len({tuple(mask.nonzero()[0].tolist()) for mask in blanked[:, 0]}) > 20  # placed per image
+    assert (blanked[:, 0].sum((1, 2)) == 16).float().mean() > 0.3  # mostly whole squares inside the image
+    assert torch.equal(cutout.eval()(images), images)
+
+
+def test_cutout_variants_cut_after_the_shift_with_the_faster_adam():
+    architecture = compact_variants.VARIANTS["shift2_fast_cutout_8"]()
+    discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
+    assert (discriminator.shift.pixels, discriminator.cutout.size) == (2, 8)
+    assert (architecture.recipe.lr_d, architecture.recipe.lr_g) == (8e-4, 8e-4)
+    assert compact_variants.VARIANTS["shift2"]().build_discriminator(10, probe_spec(architecture, channels=1)).cutout.size == 0
+
+
 def test_dcgan_variants_change_only_the_averaging_and_the_schedule():
     default = dcgan_variants.VARIANTS["default"].recipe
     averaged = dcgan_variants.VARIANTS["ema_lr_decay"].recipe

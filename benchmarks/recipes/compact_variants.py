@@ -6,9 +6,9 @@
 Each variant keeps `compact`'s networks (three stride-2 convolutions of 128,
 a dense layer of K logits; the same generator) and changes the regularisers
 of the discriminator and the recipe: the random shift of the input (the
-plugin's default since it was measured here), and what made `mlp` work:
-Gaussian noise on the input and hidden layers, weight normalisation, feature
-matching, Adam 1e-3. Except `default` (the plugin as shipped), variants start
+plugin's default since it was measured here), a blanked square (cutout), and
+what made `mlp` work: Gaussian noise on the input and hidden layers, weight
+normalisation, feature matching, Adam 1e-3. Except `default` (the plugin as shipped), variants start
 from the recipe before the shift: Adam 2e-4, no shift. Trains with 100 labels
 and prints the final accuracy on 10,000 held-out training images (what
 variants are compared on) and on the test set, with both curves (every 1,000
@@ -17,6 +17,7 @@ iterations).
 
 from __future__ import annotations
 
+import torch
 from sganctl_compact import Compact, CompactDiscriminator
 from sganctl_mlp import GaussianNoise
 from torch import nn
@@ -26,7 +27,33 @@ from variant_runner import main, recipe_variant
 from sganctl.api import DiscriminatorOutput
 
 
-def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, shift=0, **recipe):
+class Cutout(nn.Module):
+    """Blanks a ``size`` x ``size`` square at a random place in each image while training (DiffAugment's cutout).
+
+    Like the shift it runs first in the discriminator, on real and generated
+    images alike; the square is set to 0, mid-grey in the [-1, 1] range, and
+    may hang over the border.
+    """
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x):
+        if not self.training or not self.size:
+            return x
+        n, _, height, width = x.shape
+        half = self.size // 2
+        top = torch.randint(0, height, (n, 1), device=x.device) - half
+        left = torch.randint(0, width, (n, 1), device=x.device) - half
+        rows, cols = torch.arange(height, device=x.device), torch.arange(width, device=x.device)
+        in_rows = (rows >= top) & (rows < top + self.size)
+        in_cols = (cols >= left) & (cols < left + self.size)
+        kept = ~(in_rows[:, :, None] & in_cols[:, None, :])
+        return x * kept[:, None].to(x.dtype)
+
+
+def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, shift=0, cutout=0, **recipe):
     """`compact` with these discriminator regularisers and recipe overrides (Adam 2e-4 unless given)."""
 
     def maybe_normalised(layer):
@@ -48,10 +75,11 @@ def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, shi
                 layers.append(layer)
             self.trunk = nn.Sequential(*layers)
             self.noise = GaussianNoise(hidden_noise)
+            self.cutout = Cutout(cutout)
             self.classify = maybe_normalised(self.classify)
 
         def forward(self, x):
-            features = self.trunk(self.shift(x))
+            features = self.trunk(self.cutout(self.shift(x)))
             return DiscriminatorOutput(logits=self.classify(self.noise(self.dropout(features))), features=features)
 
     class Variant(Compact):
@@ -73,6 +101,8 @@ VARIANTS = {
     "shift2_fast_dropout_05": variant(shift=2, dropout=0.5, lr_d=8e-4, lr_g=8e-4),
     "shift2_fast_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4),
     "shift2_fast_generator": variant(shift=2, lr_d=4e-4, lr_g=8e-4),
+    "shift2_fast_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4),
+    "shift2_fast_cutout_14": variant(shift=2, cutout=14, lr_d=8e-4, lr_g=8e-4),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
 
