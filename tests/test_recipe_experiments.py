@@ -74,10 +74,11 @@ def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_trai
 
 def test_cutout_variants_cut_after_the_shift_with_the_faster_adam():
     architecture = compact_variants.VARIANTS["shift2_fast_cutout_8"]()
-    discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
+    image = probe_spec(architecture, channels=1)
+    discriminator = architecture.build_discriminator(10, image)
     assert (discriminator.shift.pixels, discriminator.cutout.size) == (2, 8)
     assert (architecture.recipe.lr_d, architecture.recipe.lr_g) == (8e-4, 8e-4)
-    assert compact_variants.VARIANTS["shift2"]().build_discriminator(10, probe_spec(architecture, channels=1)).cutout.size == 0
+    assert compact_variants.VARIANTS["shift2"]().build_discriminator(10, image).cutout.size == 0
 
 
 def test_dcgan_variants_change_only_the_averaging_and_the_schedule():

@@ -8,8 +8,9 @@ a dense layer of K logits; the same generator) and changes the regularisers
 of the discriminator and the recipe: the random shift of the input (the
 plugin's default since it was measured here), a blanked square (cutout), and
 what made `mlp` work: Gaussian noise on the input and hidden layers, weight
-normalisation, feature matching, Adam 1e-3. Except `default` (the plugin as shipped), variants start
-from the recipe before the shift: Adam 2e-4, no shift. Trains with 100 labels
+normalisation, feature matching, Adam 1e-3. Except `default` (the plugin as
+shipped), variants start from the recipe before the shift: Adam 2e-4, no
+shift. Trains with 100 labels
 and prints the final accuracy on 10,000 held-out training images (what
 variants are compared on) and on the test set, with both curves (every 1,000
 iterations).
