@@ -1,7 +1,8 @@
 """Accuracy benchmark: named setups over several split seeds, each beside its supervised-only baseline.
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
-        [--seeds 0,1,2] [--iterations N] [--generator-loss LOSS] [--eval-every 500] [--device auto]
+        [--seeds 0,1,2] [--iterations N] [--generator-loss LOSS] [--batch-size N] [--eval-every 500]
+        [--device auto]
         [--out benchmarks/results.json]
     python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown tables of the results
 
@@ -11,14 +12,16 @@ test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version, and each run's
 test accuracy every --eval-every iterations with its wall time: the
 time/accuracy trade-off) plus one PNG of learning curves per setup and
-iteration count, `curves/SETUP-ITERATIONS[-LOSS].png` beside the results file
+iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN].png` beside the results file
 (losses and those test accuracies; monitoring only). A setup measured again
 at the same iteration count (and generator loss) replaces its old entry in
 the results file; the others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so);
 `--generator-loss` overrides the semi-supervised runs' generator objective, so
 that a recipe's past default stays measurable beside its present one (the
-baseline has no generator; the table names the override).
+baseline has no generator; the table names the override). `--batch-size`
+does the same for the batch sizes, labelled and unlabelled alike, in both
+runs.
 Model selection never looks at the test set: the final weights are measured.
 """
 
@@ -50,17 +53,19 @@ SETUPS = {
 
 
 def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool,
-                generator_loss: str | None = None) -> str:
+                generator_loss: str | None = None, batch_size: int | None = None) -> str:
     labels = f"--num-labeled {setup['num_labeled']}" if "num_labeled" in setup else f"--labeled-rate {setup['labeled_rate']}"
     extra = (f" --iterations {iterations}" if iterations else "") + (" --supervised-only" if supervised else "")
     extra += f" --generator-loss {generator_loss}" if generator_loss else ""
+    extra += f" --batch-size {batch_size} --labeled-batch-size {batch_size}" if batch_size else ""
     return f"sganctl train --arch {setup['arch']} {labels} --seed {seed}{extra} --data-dir ../shared/data"
 
 
 def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
     config = TrainConfig(**setup, seed=seed, iterations=args.iterations, device=args.device, data_dir=args.data_dir,
                          out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9,
-                         eval_every=args.eval_every, generator_loss=None if supervised else args.generator_loss)
+                         eval_every=args.eval_every, generator_loss=None if supervised else args.generator_loss,
+                         batch_size=args.batch_size, labeled_batch_size=args.batch_size)
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
     row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
@@ -92,6 +97,8 @@ def main():
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--generator-loss", choices=GENERATOR_LOSSES, default=None,
                         help="Override the recipes' generator loss in the semi-supervised runs.")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="Override the recipes' batch sizes (labelled and unlabelled) in both runs.")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="benchmarks/results.json")
@@ -112,8 +119,9 @@ def main():
             setup = SETUPS[name]
             ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
             base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
-            loss_suffix = f"-{args.generator_loss}" if args.generator_loss else ""
-            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}{loss_suffix}.png",
+            suffix = (f"-{args.generator_loss}" if args.generator_loss else "") + (
+                f"-batch{args.batch_size}" if args.batch_size else "")
+            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}{suffix}.png",
                       [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
             entry = {
                 "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
@@ -121,11 +129,14 @@ def main():
                 "semi_supervised": summary(ssl), "supervised_only": summary(base),
                 "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
                 "command": command_for(setup, seeds[0], args.iterations, supervised=False,
-                                       generator_loss=args.generator_loss),
-                "baseline_command": command_for(setup, seeds[0], args.iterations, supervised=True),
+                                       generator_loss=args.generator_loss, batch_size=args.batch_size),
+                "baseline_command": command_for(setup, seeds[0], args.iterations, supervised=True,
+                                                batch_size=args.batch_size),
             }
             if args.generator_loss:
                 entry["generator_loss"] = ssl[0]["generator_loss"]
+            if args.batch_size:
+                entry["batch_size"] = args.batch_size
             entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
             for part in ("semi_supervised", "supervised_only"):
                 for row in entry[part]["per_seed"]:
@@ -138,14 +149,15 @@ def main():
 
 def result_key(entry: dict) -> tuple:
     """Rows of one setup at other iteration counts are other points of its time/accuracy trade-off;
-    rows with an overridden generator loss are another recipe."""
-    return entry["setup"], entry["iterations"], entry.get("generator_loss")
+    rows with an overridden generator loss or batch size are another recipe."""
+    return entry["setup"], entry["iterations"], entry.get("generator_loss"), entry.get("batch_size")
 
 
 def setup_label(entry: dict) -> str:
-    """The table's name for a row: the setup, and the generator loss where the harness overrode it."""
-    loss = entry.get("generator_loss")
-    return f"{entry['setup']} (`--generator-loss {loss}`)" if loss else entry["setup"]
+    """The table's name for a row: the setup, and the generator loss and batch size where the harness overrode them."""
+    overrides = [f"`--generator-loss {entry['generator_loss']}`"] if entry.get("generator_loss") else []
+    overrides += [f"`--batch-size {entry['batch_size']}`"] if entry.get("batch_size") else []
+    return f"{entry['setup']} ({', '.join(overrides)})" if overrides else entry["setup"]
 
 
 def markdown_table(results: list) -> str:
