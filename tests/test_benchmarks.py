@@ -56,6 +56,27 @@ def test_a_row_with_an_overridden_generator_loss_keeps_the_default_row_and_is_na
         ["| mlp-1000", "40000", "0", "98.50%"]]
 
 
+def test_a_row_with_overridden_batch_sizes_keeps_the_default_row_and_is_named_in_the_table(tmp_path):
+    path = tmp_path / "results.json"
+    results_file.merge_rows(path, [{**_entry("compact-100", 2000, 0.958), "batch_size": 50}], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("compact-100", 2000, 0.962)], accuracy.result_key)
+    both = {**_entry("compact-100", 2000, 0.95), "batch_size": 50, "generator_loss": "feature-matching"}
+    results_file.merge_rows(path, [both], accuracy.result_key)
+    table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
+    assert [line.split(" | ")[:4] for line in table[2:]] == [
+        ["| compact-100 (`--batch-size 50`)", "2000", "0", "95.80%"],
+        ["| compact-100", "2000", "0", "96.20%"],
+        ["| compact-100 (`--generator-loss feature-matching`, `--batch-size 50`)", "2000", "0", "95.00%"]]
+
+
+def test_both_commands_carry_an_overridden_batch_size_for_both_batches():
+    setup = accuracy.SETUPS["compact-100"]
+    for supervised in (False, True):
+        command = accuracy.command_for(setup, 2, 4000, supervised=supervised, batch_size=50)
+        assert "--iterations 4000" in command and " --batch-size 50 --labeled-batch-size 50 " in command
+    assert "--batch-size" not in accuracy.command_for(setup, 2, None, supervised=False)
+
+
 def test_a_row_of_several_seeds_shows_mean_spread_and_seeds_while_a_single_seed_row_shows_its_accuracy_alone():
     two = _entry("mlp-100", 15000, 0.97)
     two["semi_supervised"] = {"per_seed": [{"accuracy": 0.9721}, {"accuracy": 0.9760}], "mean": 0.97405, "std": 0.0028}
