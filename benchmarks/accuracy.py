@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -105,11 +107,7 @@ def main():
     parser.add_argument("--table", action="store_true", help="Print the markdown table of --out and exit.")
     args = parser.parse_args()
     if args.table:
-        results = json.loads(Path(args.out).read_text())
-        print(markdown_table(results))
-        for entry in results:
-            if all(r.get("test_accuracy_curve") for r in entry["semi_supervised"]["per_seed"]):
-                print(f"\n{setup_label(entry)}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}")
+        print_tables(json.loads(Path(args.out).read_text()))
         return
     seeds = [int(s) for s in args.seeds.split(",")]
     device = str(resolve_device(args.device))
@@ -145,6 +143,18 @@ def main():
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished
             merge_rows(Path(args.out), [entry], result_key)
+
+
+def print_tables(results: list) -> None:
+    """The results table and each row's trade-off table; a reader that stops early (`| head`) ends it quietly."""
+    parts = [markdown_table(results)] + [
+        f"\n{setup_label(entry)}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}"
+        for entry in results if all(r.get("test_accuracy_curve") for r in entry["semi_supervised"]["per_seed"])]
+    try:
+        print("\n".join(parts), flush=True)
+    except BrokenPipeError:
+        # stdout is closed; point it at devnull so that the interpreter's own flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def result_key(entry: dict) -> tuple:

@@ -147,3 +147,15 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
     assert overridden["command"].endswith("--iterations 20 --generator-loss feature-matching --data-dir ../shared/data")
     assert "--generator-loss" not in overridden["baseline_command"]
     assert (tmp_path / "curves" / "mlp-100-20-feature-matching.png").is_file()
+
+
+def test_the_table_ends_quietly_when_its_reader_stops_early(tmp_path):
+    """`accuracy.py --table | head` must not end in a BrokenPipeError traceback."""
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([_entry(f"setup-{n}", 1000, 0.9) for n in range(3000)]))  # more than a pipe holds
+    reader = subprocess.Popen([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(tmp_path),
+                               "--out", str(results), "--table"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout.readline().startswith(b"| setup |")
+    reader.stdout.close()  # what `head -1` does after its line
+    assert reader.wait(timeout=60) == 0
+    assert reader.stderr.read() == b""
