@@ -36,22 +36,17 @@ def test_compact_variants_apply_their_recipe_overrides_and_keep_the_rest():
     style = compact_variants.VARIANTS["mlp_style"].recipe
     default = compact_variants.VARIANTS["default"].recipe
     assert (style.generator_loss, style.lr_d, style.lr_g) == ("feature-matching", 1e-3, 1e-3)
-    assert (style.batch_size, style.iterations, style.ema_decay) == (default.batch_size, default.iterations,
-                                                                     default.ema_decay)
+    assert (style.iterations, style.ema_decay) == (default.iterations, default.ema_decay)
+    assert (style.batch_size, style.labeled_batch_size) == (50, 50)  # the batches they were measured with
 
 
-def test_compact_variants_start_from_the_recipe_before_the_shift_unless_they_are_the_default():
-    image = probe_spec(compact_variants.VARIANTS["default"](), channels=1)
-
-    def shift_and_rate(name):
-        architecture = compact_variants.VARIANTS[name]()
-        return architecture.build_discriminator(10, image).shift.pixels, architecture.recipe.lr_d
-
-    assert compact_variants.VARIANTS["default"] is compact_variants.Compact
-    assert shift_and_rate("no_shift") == (0, 2e-4)
-    assert shift_and_rate("shift2") == (2, 2e-4)
-    assert shift_and_rate("shift3") == (3, 2e-4)
-    assert shift_and_rate("default")[0] == 2
+def test_affine_variants_are_the_shipped_recipe_with_a_random_turn_after_the_shift():
+    architecture = compact_variants.VARIANTS["shift2_fast_affine_10"]()
+    recipe, shipped = architecture.recipe, compact_variants.Compact.recipe
+    assert (recipe.batch_size, recipe.labeled_batch_size, recipe.lr_d, recipe.lr_g) == (
+        shipped.batch_size, shipped.labeled_batch_size, shipped.lr_d, shipped.lr_g)
+    discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
+    assert (discriminator.shift.pixels, discriminator.affine.degrees, discriminator.affine.zoom) == (2, 10, 0.1)
 
 
 def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_training():
@@ -70,6 +65,28 @@ def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_trai
     assert len({tuple(mask.nonzero()[0].tolist()) for mask in blanked[:, 0]}) > 20  # placed per image
     assert (blanked[:, 0].sum((1, 2)) == 16).float().mean() > 0.3  # mostly whole squares inside the image
     assert torch.equal(cutout.eval()(images), images)
+
+
+def test_random_affine_turns_about_the_centre_differently_per_image_and_passes_gradients():
+    torch.manual_seed(0)
+    side = torch.arange(21.0) - 10
+    blob = torch.exp(-(side[:, None] ** 2 + side[None, :] ** 2) / 8)  # round, at the centre: turning keeps it
+    off_centre = torch.roll(blob, 6, dims=1)
+    images = torch.stack([blob, off_centre])[:, None].repeat(16, 1, 1, 1).requires_grad_()
+    turned = compact_variants.RandomAffine(30, 0).train()(images)
+    assert turned.shape == images.shape
+    assert (turned[0::2] - images[0::2]).abs().max() < 0.05
+    moved = (turned[1::2] - images[1::2]).abs().amax((1, 2, 3)) > 0.05
+    assert moved.float().mean() > 0.5  # off-centre blobs move (by the turn each image drew)
+    assert turned[1::2].std(0).max() > 0.1  # and not all by the same turn
+    assert images.min() <= turned.min() and turned.max() <= images.max()  # bilinear, edges repeated
+    turned.sum().backward()
+    assert images.grad.abs().sum() > 0
+    zoomed = compact_variants.RandomAffine(0, 0.2).train()(images.detach())
+    ratio = zoomed[0::2].sum((1, 2, 3)) / images[0::2].detach().sum((1, 2, 3))
+    assert 0.6 < ratio.min() and ratio.max() < 1.5 and ratio.std() > 0.01  # area grows or shrinks with the zoom
+    for layer in (compact_variants.RandomAffine(30, 0.2).eval(), compact_variants.RandomAffine(0, 0).train()):
+        assert torch.equal(layer(images.detach()), images.detach())
 
 
 def test_cutout_variants_cut_after_the_shift_with_the_faster_adam():
