@@ -121,28 +121,35 @@ def main():
                 f"-batch{args.batch_size}" if args.batch_size else "")
             plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}{suffix}.png",
                       [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
-            entry = {
-                "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
-                "sganctl": __version__, "iterations": ssl[0]["iterations"],
-                "semi_supervised": summary(ssl), "supervised_only": summary(base),
-                "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
-                "command": command_for(setup, seeds[0], args.iterations, supervised=False,
-                                       generator_loss=args.generator_loss, batch_size=args.batch_size),
-                "baseline_command": command_for(setup, seeds[0], args.iterations, supervised=True,
-                                                batch_size=args.batch_size),
-            }
-            if args.generator_loss:
-                entry["generator_loss"] = ssl[0]["generator_loss"]
-            if args.batch_size:
-                entry["batch_size"] = args.batch_size
-            entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
-            for part in ("semi_supervised", "supervised_only"):
-                for row in entry[part]["per_seed"]:
-                    row.pop("run_dir")
-                    row.pop("generator_loss")
+            entry = results_entry(name, seeds, device, args, ssl, base)
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished
             merge_rows(Path(args.out), [entry], result_key)
+
+
+def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: list) -> dict:
+    """One setup's row of the results file, from its semi-supervised and supervised-only runs."""
+    setup, iterations = SETUPS[name], ssl[0]["iterations"]
+    entry = {
+        "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
+        "sganctl": __version__, "iterations": iterations,
+        "semi_supervised": summary(ssl), "supervised_only": summary(base),
+        "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
+        # the iteration count spelt out, so that the commands still reproduce the row after the recipe's changes
+        "command": command_for(setup, seeds[0], iterations, supervised=False,
+                               generator_loss=args.generator_loss, batch_size=args.batch_size),
+        "baseline_command": command_for(setup, seeds[0], iterations, supervised=True, batch_size=args.batch_size),
+    }
+    if args.generator_loss:
+        entry["generator_loss"] = ssl[0]["generator_loss"]
+    if args.batch_size:
+        entry["batch_size"] = args.batch_size
+    entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
+    for part in ("semi_supervised", "supervised_only"):
+        for row in entry[part]["per_seed"]:
+            row.pop("run_dir")
+            row.pop("generator_loss")
+    return entry
 
 
 def print_tables(results: list) -> None:

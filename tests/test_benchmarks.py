@@ -94,6 +94,22 @@ def test_only_the_semi_supervised_command_carries_the_generator_loss():
     assert "--generator-loss" not in accuracy.command_for(setup, 1, 40000, supervised=True)
 
 
+def test_a_row_spells_out_the_recipes_iteration_count_so_its_commands_survive_a_new_default():
+    args = argparse.Namespace(iterations=None, generator_loss=None, batch_size=None, eval_every=500)
+
+    def run(seed, accuracy_):
+        return {"seed": seed, "accuracy": accuracy_, "iterations": 40000, "seconds": 10.0, "run_dir": "runs/x",
+                "generator_loss": "non-saturating", "test_accuracy_curve": []}
+
+    entry = accuracy.results_entry("mlp-100", [0, 1], "cpu", args, [run(0, 0.98), run(1, 0.97)],
+                                   [run(0, 0.75), run(1, 0.73)])
+    assert " --iterations 40000 " in entry["command"] and " --iterations 40000 " in entry["baseline_command"]
+    assert entry["baseline_command"].endswith("--supervised-only --data-dir ../shared/data")
+    assert entry["gain"] == pytest.approx(0.235)
+    assert "generator_loss" not in entry and "batch_size" not in entry
+    assert all("run_dir" not in r for r in entry["semi_supervised"]["per_seed"] + entry["supervised_only"]["per_seed"])
+
+
 @pytest.mark.parametrize("arch", ["mlp", "compact"])
 def test_sganctl_loop_does_less_arithmetic_per_iteration_than_the_plain_loop(arch, data_dir):
     """What the loop shares (one generator forward, no weight gradients for the frozen D) shows in FLOPs."""
