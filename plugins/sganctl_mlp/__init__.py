@@ -90,7 +90,7 @@ class MLP(Architecture):
         z_dim=100,
         batch_size=64,
         labeled_batch_size=64,
-        iterations=15_000,
+        iterations=40_000,  # held-out, seed 0: +0.88 from 15,000 to 30,000 (100 labels), +0.42 to 40,000 (1,000)
         lr_d=1e-3,
         lr_g=1e-3,
         betas_d=(0.5, 0.999),
