@@ -18,13 +18,15 @@ The paper's feature matching was the generator loss until it was compared
 with the non-saturating loss on 10,000 held-out training images: 96.3%
 against 96.8% at 15,000 iterations, 92.1% against 94.5% (seed 0) and 91.0%
 against 94.1% (seed 1) at 5,000.
-At the default 15,000 iterations (about 8 minutes on a 2-core CPU) it reaches
-97.4% with 100 labels (97.2% with feature matching) and 98.0% with 1,000
-(97.8% with feature matching). Longer runs reach 98.1% with 100 labels and
-30,000 iterations, 98.5% with 1,000 labels and 40,000; feature matching ends
-0.1 points higher in both (98.2%, 98.6%), though the non-saturating loss
-leads for their first 15,000 iterations; means over three split seeds.
-On held-out images that turn shows with 1,000 labels only (BENCHMARKS.md).
+At the default 40,000 iterations (about 19 minutes on a 2-core CPU) it
+reaches 98.3% with 100 labels and 98.5% with 1,000, means over three split
+seeds; 15,000 iterations (8 minutes) reach 97.4% and 98.0%, 30,000 reach
+98.1% with 100 labels. Held-out images chose the length: +0.88 points from
+15,000 to 30,000 with 100 labels, +0.42 from 15,000 to 40,000 with 1,000.
+In long runs with 1,000 labels feature matching ends 0.1 points higher
+(98.6%), though the non-saturating loss leads for the first 15,000
+iterations; on held-out images that turn shows with 1,000 labels only
+(BENCHMARKS.md).
 """
 
 import math
