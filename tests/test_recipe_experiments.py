@@ -40,6 +40,20 @@ def test_compact_variants_apply_their_recipe_overrides_and_keep_the_rest():
     assert (style.batch_size, style.labeled_batch_size) == (50, 50)  # the batches they were measured with
 
 
+def test_compact_variants_start_from_the_recipe_before_the_shift_unless_they_are_the_default():
+    image = probe_spec(compact_variants.VARIANTS["default"](), channels=1)
+
+    def shift_and_rate(name):
+        architecture = compact_variants.VARIANTS[name]()
+        return architecture.build_discriminator(10, image).shift.pixels, architecture.recipe.lr_d
+
+    assert compact_variants.VARIANTS["default"] is compact_variants.Compact
+    assert shift_and_rate("no_shift") == (0, 2e-4)
+    assert shift_and_rate("shift2") == (2, 2e-4)
+    assert shift_and_rate("shift3") == (3, 2e-4)
+    assert shift_and_rate("default")[0] == 2
+
+
 def test_affine_variants_are_the_shipped_recipe_with_a_random_turn_after_the_shift():
     architecture = compact_variants.VARIANTS["shift2_fast_affine_10"]()
     recipe, shipped = architecture.recipe, compact_variants.Compact.recipe
