@@ -14,8 +14,8 @@ test accuracy every --eval-every iterations with its wall time: the
 time/accuracy trade-off) plus one PNG of learning curves per setup and
 iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN].png` beside the results file
 (losses and those test accuracies; monitoring only). A setup measured again
-at the same iteration count (and generator loss) replaces its old entry in
-the results file; the others stay.
+at the same iteration count (and with the same generator loss and batch size
+overrides) replaces its old entry in the results file; the others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so);
 `--generator-loss` overrides the semi-supervised runs' generator objective, so
 that a recipe's past default stays measurable beside its present one (the

@@ -120,7 +120,6 @@ def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, shi
     return recipe_variant(Variant, **{"lr_d": 2e-4, "lr_g": 2e-4, "batch_size": 50, "labeled_batch_size": 50, **recipe})
 
 
-
 VARIANTS = {
     "default": Compact,  # the plugin's networks and recipe as shipped, for reference
     "no_shift": variant(),  # the recipe before the shift
