@@ -71,6 +71,12 @@ class Recipe:
     shipped in checkpoints (GAN training makes the raw weights noisy).
     ``lr_decay_start`` is the fraction of the iterations after which both
     learning rates decay linearly to zero (1.0: constant rates).
+
+    ``consistency`` > 0 (needs ``ema_decay`` > 0) adds that weight times a
+    mean-teacher loss on the unlabelled batch (Tarvainen & Valpola 2017): the
+    squared distance between the discriminator's class probabilities and the
+    weight average's, each computed in training mode, so the two see the
+    image through their own random augmentation, dropout or noise.
     """
 
     z_dim: int = 100
@@ -85,6 +91,7 @@ class Recipe:
     generator_loss: GeneratorLoss = "non-saturating"
     ema_decay: float = 0.0
     lr_decay_start: float = 1.0
+    consistency: float = 0.0
 
 
 class DiscriminatorOutput(NamedTuple):

@@ -231,6 +231,9 @@ def archs_check(name, as_json):
               help="Evaluate an exponential moving average of D's weights with this decay; 0 turns it off [recipe].")
 @click.option("--lr-decay-start", type=click.FloatRange(0, 1),
               help="Fraction of the iterations after which learning rates decay linearly to 0; 1 keeps them [recipe].")
+@click.option("--consistency", type=click.FloatRange(0),
+              help="Weight of the mean-teacher loss on unlabelled images (needs --ema-decay > 0); 0 turns it off "
+                   "[recipe].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, weights and batches.")
 @click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
 @click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),

@@ -46,6 +46,7 @@ class TrainConfig:
     generator_loss: str | None = None
     ema_decay: float | None = None
     lr_decay_start: float | None = None
+    consistency: float | None = None
 
     def with_recipe(self, recipe: Recipe) -> TrainConfig:
         """A copy where every recipe field the user left unset takes the plugin's value."""

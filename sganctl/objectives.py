@@ -53,3 +53,9 @@ def generator_loss(
     if "feature-matching" in kind:
         loss = loss + feature_matching_loss(real_features, fake.features)
     return loss
+
+
+def consistency_loss(student: DiscriminatorOutput, teacher: DiscriminatorOutput) -> torch.Tensor:
+    """Squared distance between the class probabilities of a student and its (fixed) teacher, per image."""
+    target = F.softmax(teacher.logits.detach().float(), dim=1)
+    return (F.softmax(student.logits.float(), dim=1) - target).pow(2).sum(dim=1).mean()

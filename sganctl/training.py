@@ -333,6 +333,10 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                             out_lab, out_unl, out_fake = run_d(x_lab), run_d(x_unl), run_d(fake.detach())
                         loss_sup = obj.supervised_loss(out_lab, y_lab)
                         loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
+                        if cfg.consistency:  # the weight average, in training mode, is the teacher
+                            with torch.no_grad():
+                                teacher = ema.module(x_unl)
+                            loss_unsup = loss_unsup + cfg.consistency * obj.consistency_loss(out_unl, teacher)
                     opt_d.zero_grad(set_to_none=True)
                     scaler_d.scale(loss_sup + loss_unsup).backward()
                     scaler_d.step(opt_d)
@@ -544,3 +548,8 @@ def _validate(cfg: TrainConfig) -> None:
         raise SganctlError(f"--labeled-rate must be in (0, 1], got {cfg.labeled_rate}")
     if not isinstance(cfg.holdout, int) or cfg.holdout < 0:
         raise SganctlError(f"--holdout must be 0 or a positive integer, got {cfg.holdout}")
+    if not cfg.consistency >= 0:
+        raise SganctlError(f"--consistency must be 0 or positive, got {cfg.consistency}")
+    if cfg.consistency and not cfg.ema_decay:
+        raise SganctlError("--consistency needs a weight average to act as teacher: give --ema-decay > 0 "
+                           "(for example 0.999) or --consistency 0")

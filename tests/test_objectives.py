@@ -54,3 +54,15 @@ def test_feature_matching_does_not_train_through_real_features():
     fake = torch.randn(4, 3, requires_grad=True)
     obj.feature_matching_loss(real, fake).backward()
     assert real.grad is None and fake.grad is not None
+
+
+def test_consistency_is_the_squared_distance_of_class_probabilities_and_spares_the_teacher():
+    student_logits = torch.randn(6, 10, requires_grad=True)
+    teacher_logits = torch.randn(6, 10, requires_grad=True)
+    loss = obj.consistency_loss(out(student_logits), out(teacher_logits))
+    expected = (F.softmax(student_logits, 1) - F.softmax(teacher_logits, 1)).pow(2).sum(1).mean()
+    torch.testing.assert_close(loss, expected)
+    loss.backward()
+    assert teacher_logits.grad is None and student_logits.grad.abs().sum() > 0
+    same = torch.randn(6, 10)
+    assert obj.consistency_loss(out(same), out(same + 7.0)) < 1e-12, "softmax ignores a shift of every logit"

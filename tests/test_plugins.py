@@ -126,3 +126,15 @@ def test_train_flag_offers_exactly_the_generator_losses_the_contract_accepts():
 
     option = next(param for param in train.params if param.name == "generator_loss")
     assert tuple(option.type.choices) == GENERATOR_LOSSES
+
+
+def test_a_recipe_asking_for_a_teacher_without_a_weight_average_is_refused(tmp_path, monkeypatch):
+    from fake_plugins import GOOD_ARCH
+
+    source = GOOD_ARCH.format(name="dev", api_version=1)
+    source += "\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, ema_decay=0.0, consistency=1.0)\n"
+    (tmp_path / "teacherless.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError, match="needs ema_decay > 0"):
+        Registry().get("teacherless:Tiny")
+    sys.modules.pop("teacherless", None)

@@ -169,6 +169,7 @@ def test_no_pickle_in_the_source_tree():
     "args, message",
     [
         (["train", "--arch", "compact", "--batch-size", "0"], "--batch-size"),
+        (["train", "--arch", "mlp", "--consistency", "1", "--ema-decay", "0"], "--consistency needs a weight average"),
         (["train", "--arch", "compact", "--out", "{file}"], "cannot create a run directory"),
         (["train", "--resume", "{empty}"], "holds no checkpoint.safetensors"),
         (["eval", "{foreign}"], "not an sganctl checkpoint"),

@@ -1,0 +1,49 @@
+"""The mean-teacher loss: wired into the discriminator's step with its weight, teacher = the weight average."""
+
+import json
+
+import pytest
+
+from sganctl import objectives
+from sganctl.config import TrainConfig
+from sganctl.errors import SganctlError
+from sganctl.training import train
+
+
+def config(tmp_path, data_dir, **extra):
+    return TrainConfig(**{"arch": "compact", "num_labeled": 20, "batch_size": 4, "labeled_batch_size": 4,
+                          "iterations": 2, "seed": 1, "device": "cpu", "data_dir": str(data_dir),
+                          "out": str(tmp_path / "runs"), "log_every": 1, "ema_decay": 0.9, **extra})
+
+
+def test_weighted_teacher_loss_joins_the_unsupervised_loss(tmp_path, data_dir, isolated_env, monkeypatch):
+    unsupervised, consistency, seen = [], [], []
+
+    def spy_unsupervised(*args):
+        unsupervised.append(objectives_unsupervised(*args).item())
+        return objectives_unsupervised(*args)
+
+    def spy_consistency(student, teacher):
+        seen.append((student.logits.shape[0], student.logits.requires_grad, teacher.logits.requires_grad))
+        consistency.append(objectives_consistency(student, teacher).item())
+        return objectives_consistency(student, teacher)
+
+    objectives_unsupervised, objectives_consistency = (objectives.discriminator_unsupervised_loss,
+                                                       objectives.consistency_loss)
+    monkeypatch.setattr(objectives, "discriminator_unsupervised_loss", spy_unsupervised)
+    monkeypatch.setattr(objectives, "consistency_loss", spy_consistency)
+    run = train(config(tmp_path, data_dir, consistency=3.0), log=lambda _: None)
+    assert seen == [(4, True, False)] * 2, "one unlabelled batch per step; only the student gets gradients"
+    assert all(c > 0 for c in consistency), "shift and dropout differ between student and teacher"
+    logged = [json.loads(line)["loss_d_unsup"] for line in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert logged == pytest.approx([u + 3.0 * c for u, c in zip(unsupervised, consistency)], rel=1e-5)
+
+
+def test_off_by_default_and_refused_without_a_teacher(tmp_path, data_dir, isolated_env, monkeypatch):
+    def fail(*_):
+        raise AssertionError("consistency_loss called with --consistency 0")
+
+    monkeypatch.setattr(objectives, "consistency_loss", fail)
+    assert train(config(tmp_path, data_dir, iterations=1), log=lambda _: None).config.consistency == 0.0
+    with pytest.raises(SganctlError, match="--consistency needs a weight average"):
+        train(config(tmp_path, data_dir, consistency=1.0, ema_decay=0.0), log=lambda _: None)
