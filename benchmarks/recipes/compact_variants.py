@@ -140,6 +140,7 @@ VARIANTS = {
     "consistency_1": recipe_variant(Compact, consistency=1.0),
     "consistency_10": recipe_variant(Compact, consistency=10.0),
     "consistency_30": recipe_variant(Compact, consistency=30.0),
+    "consistency_100": recipe_variant(Compact, consistency=100.0),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
 
