@@ -63,6 +63,17 @@ def test_affine_variants_are_the_shipped_recipe_with_a_random_turn_after_the_shi
     assert (discriminator.shift.pixels, discriminator.affine.degrees, discriminator.affine.zoom) == (2, 10, 0.1)
 
 
+def test_consistency_variants_change_only_the_weight_of_the_shipped_recipe():
+    shipped = compact_variants.Compact.recipe
+    weights = {}
+    for name, architecture in compact_variants.VARIANTS.items():
+        if name.startswith("consistency_"):
+            assert issubclass(architecture, compact_variants.Compact), "the plugin's own networks"
+            weights[name] = architecture.recipe.consistency
+            assert replace(architecture.recipe, consistency=shipped.consistency) == shipped
+    assert weights == {"consistency_1": 1.0, "consistency_3": 3.0, "consistency_10": 10.0, "consistency_30": 30.0}
+
+
 def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_training():
     torch.manual_seed(0)
     images = torch.rand(256, 3, 12, 10) + 1  # never 0 before the cutout
