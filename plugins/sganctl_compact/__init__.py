@@ -4,7 +4,10 @@ Discriminator: three 3x3 stride-2 convolutions of 128 channels with LeakyReLU,
 dropout, and a dense layer of K class logits; while training, each input image
 is first moved by up to two pixels (:class:`RandomShift`; BENCHMARKS.md has
 the measurements). Real/fake comes from the same logits, D(x) = Z / (Z + 1),
-Z = sum(exp(logits)): the core's "logsumexp" objective. Generator: dense to
+Z = sum(exp(logits)): the core's "logsumexp" objective. The recipe adds the
+core's mean-teacher loss: on unlabelled images the discriminator's class
+probabilities are pulled towards its weight average's, the two seeing each
+image through their own shift and dropout. Generator: dense to
 7x7x256, then transposed convolutions up to 28x28 and tanh.
 """
 
@@ -87,7 +90,8 @@ class CompactGenerator(nn.Module):
 
 class Compact(Architecture):
     name = "compact"
-    description = "3 stride-2 convs of 128 + dropout, inputs shifted up to 2 px in training, K logits, D=Z/(Z+1); 28x28"
+    description = ("3 stride-2 convs of 128 + dropout, inputs shifted up to 2 px in training, K logits, D=Z/(Z+1), "
+                   "mean teacher on unlabelled images; 28x28")
     channels_last = True  # no .view of a convolution output (nn.Flatten reshapes), so channels-last is safe
     image_size = (28, 28)
     recipe = Recipe(
@@ -103,6 +107,9 @@ class Compact(Architecture):
         generator_loss="non-saturating",  # feature matching measured worse here (BENCHMARKS.md)
         ema_decay=0.999,
         lr_decay_start=0.5,
+        # mean teacher against the EMA, each through its own shift and dropout: held-out, seed 0, 4,000 iterations,
+        # 98.00% against 96.14% without; 1 and 10 beat none, 30 collapsed (BENCHMARKS.md)
+        consistency=10.0,
     )
 
     def build_generator(self, z_dim: int, image: ImageSpec) -> nn.Module:
