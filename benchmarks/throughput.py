@@ -8,13 +8,16 @@ plugin's objectives, its checkpoint at the end) and is timed from its own
 metrics log between the end of the warm-up and the last iteration. The plain
 side is the loop a tutorial reader writes: float data in DataLoaders, a fresh
 generator forward for the generator step, gradients for the discriminator's
-weights in that step too, and `.item()` on every loss every step. Both use
+weights in that step too, and `.item()` on every loss every step; where the
+recipe has the mean-teacher loss, it keeps the moving average that is the
+teacher, parameter by parameter (otherwise it keeps no average). Both use
 the plugin's default batch sizes and fp32 unless --precision says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import tempfile
 import time
@@ -86,6 +89,8 @@ def plain_step(arch_name: str, args, device) -> Callable:
             yield from loader
 
     labeled_batches, unlabeled_batches = forever(labeled_loader), forever(unlabeled_loader)
+    # a recipe with the mean-teacher loss needs its teacher, the moving average, which the loop then keeps too
+    teacher = copy.deepcopy(discriminator).requires_grad_(False) if recipe.consistency else None
 
     def resize(x):
         if tuple(x.shape[2:]) != (spec.height, spec.width):
@@ -100,9 +105,17 @@ def plain_step(arch_name: str, args, device) -> Callable:
         out_lab, out_unl, out_fake = discriminator(x_lab), discriminator(x_unl), discriminator(fake.detach())
         loss_d = objectives.supervised_loss(out_lab, y_lab) + objectives.discriminator_unsupervised_loss(
             out_unl, out_fake, recipe.unsupervised)
+        if teacher is not None:
+            with torch.no_grad():
+                target = teacher(x_unl)
+            loss_d = loss_d + recipe.consistency * objectives.consistency_loss(out_unl, target)
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
+        if teacher is not None:
+            with torch.no_grad():
+                for average, current in zip(teacher.parameters(), discriminator.parameters()):
+                    average.mul_(recipe.ema_decay).add_(current, alpha=1 - recipe.ema_decay)
         fake = generator(torch.randn(batch, recipe.z_dim, device=device))
         loss_g = objectives.generator_loss(discriminator(fake), discriminator(x_unl).features,
                                            recipe.unsupervised, recipe.generator_loss)
