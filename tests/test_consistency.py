@@ -39,11 +39,15 @@ def test_weighted_teacher_loss_joins_the_unsupervised_loss(tmp_path, data_dir, i
     assert logged == pytest.approx([u + 3.0 * c for u, c in zip(unsupervised, consistency)], rel=1e-5)
 
 
-def test_off_by_default_and_refused_without_a_teacher(tmp_path, data_dir, isolated_env, monkeypatch):
+def test_off_where_the_recipe_or_the_user_says_0_and_refused_without_a_teacher(tmp_path, data_dir, isolated_env,
+                                                                               monkeypatch):
     def fail(*_):
-        raise AssertionError("consistency_loss called with --consistency 0")
+        raise AssertionError("consistency_loss called with a weight of 0")
 
     monkeypatch.setattr(objectives, "consistency_loss", fail)
-    assert train(config(tmp_path, data_dir, iterations=1), log=lambda _: None).config.consistency == 0.0
+    mlp = train(config(tmp_path, data_dir, arch="mlp", iterations=1), log=lambda _: None)
+    assert mlp.config.consistency == 0.0, "mlp's recipe has no mean teacher"
+    compact = train(config(tmp_path, data_dir, iterations=1, consistency=0.0), log=lambda _: None)
+    assert compact.config.consistency == 0.0, "a user's 0 overrides compact's recipe"
     with pytest.raises(SganctlError, match="--consistency needs a weight average"):
         train(config(tmp_path, data_dir, consistency=1.0, ema_decay=0.0), log=lambda _: None)
