@@ -10,14 +10,14 @@ side is the loop a tutorial reader writes: float data in DataLoaders, a fresh
 generator forward for the generator step, gradients for the discriminator's
 weights in that step too, and `.item()` on every loss every step; where the
 recipe has the mean-teacher loss, it keeps the moving average that is the
-teacher, parameter by parameter (otherwise it keeps no average). Both use
+teacher (sganctl's `WeightAverage`, as the real loop does; otherwise it keeps
+no average). Both use
 the plugin's default batch sizes and fp32 unless --precision says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import tempfile
 import time
@@ -31,6 +31,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
 from sganctl import __version__, objectives
+from sganctl.averaging import WeightAverage
 from sganctl.config import TrainConfig
 from sganctl.devices import resolve_device
 from sganctl.plugins import DatasetRegistry, Registry
@@ -90,7 +91,7 @@ def plain_step(arch_name: str, args, device) -> Callable:
 
     labeled_batches, unlabeled_batches = forever(labeled_loader), forever(unlabeled_loader)
     # a recipe with the mean-teacher loss needs its teacher, the moving average, which the loop then keeps too
-    teacher = copy.deepcopy(discriminator).requires_grad_(False) if recipe.consistency else None
+    teacher = WeightAverage(discriminator, recipe.ema_decay) if recipe.consistency else None
 
     def resize(x):
         if tuple(x.shape[2:]) != (spec.height, spec.width):
@@ -107,15 +108,13 @@ def plain_step(arch_name: str, args, device) -> Callable:
             out_unl, out_fake, recipe.unsupervised)
         if teacher is not None:
             with torch.no_grad():
-                target = teacher(x_unl)
+                target = teacher.module(x_unl)
             loss_d = loss_d + recipe.consistency * objectives.consistency_loss(out_unl, target)
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
         if teacher is not None:
-            with torch.no_grad():
-                for average, current in zip(teacher.parameters(), discriminator.parameters()):
-                    average.mul_(recipe.ema_decay).add_(current, alpha=1 - recipe.ema_decay)
+            teacher.update(discriminator)
         fake = generator(torch.randn(batch, recipe.z_dim, device=device))
         loss_g = objectives.generator_loss(discriminator(fake), discriminator(x_unl).features,
                                            recipe.unsupervised, recipe.generator_loss)
