@@ -20,13 +20,15 @@ def test_weighted_teacher_loss_joins_the_unsupervised_loss(tmp_path, data_dir, i
     unsupervised, consistency, seen = [], [], []
 
     def spy_unsupervised(*args):
-        unsupervised.append(objectives_unsupervised(*args).item())
-        return objectives_unsupervised(*args)
+        loss = objectives_unsupervised(*args)
+        unsupervised.append(loss.item())
+        return loss
 
     def spy_consistency(student, teacher):
         seen.append((student.logits.shape[0], student.logits.requires_grad, teacher.logits.requires_grad))
-        consistency.append(objectives_consistency(student, teacher).item())
-        return objectives_consistency(student, teacher)
+        loss = objectives_consistency(student, teacher)
+        consistency.append(loss.item())
+        return loss
 
     objectives_unsupervised, objectives_consistency = (objectives.discriminator_unsupervised_loss,
                                                        objectives.consistency_loss)
