@@ -77,6 +77,10 @@ class Recipe:
     squared distance between the discriminator's class probabilities and the
     weight average's, each computed in training mode, so the two see the
     image through their own random augmentation, dropout or noise.
+    ``consistency_rampup`` is the fraction of the iterations over which that
+    weight rises from near 0 to its value along exp(-5 (1 - t)^2) (Laine &
+    Aila 2017), so that the classifier is not held to an average that has not
+    yet learnt anything (0: the full weight from the start).
     """
 
     z_dim: int = 100
@@ -92,6 +96,7 @@ class Recipe:
     ema_decay: float = 0.0
     lr_decay_start: float = 1.0
     consistency: float = 0.0
+    consistency_rampup: float = 0.0
 
 
 class DiscriminatorOutput(NamedTuple):

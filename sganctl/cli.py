@@ -234,6 +234,9 @@ def archs_check(name, as_json):
 @click.option("--consistency", type=click.FloatRange(0),
               help="Weight of the mean-teacher loss on unlabelled images (needs --ema-decay > 0); 0 turns it off "
                    "[recipe].")
+@click.option("--consistency-rampup", type=click.FloatRange(0, 1),
+              help="Fraction of the iterations over which the mean-teacher weight rises to its value; 0 gives it "
+                   "in full from the start [recipe].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, weights and batches.")
 @click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
 @click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),

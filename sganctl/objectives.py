@@ -9,6 +9,8 @@ Two-head discriminators use their separate real/fake logit instead.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -53,6 +55,14 @@ def generator_loss(
     if "feature-matching" in kind:
         loss = loss + feature_matching_loss(real_features, fake.features)
     return loss
+
+
+def consistency_weight(weight: float, iteration: int, iterations: int, rampup: float) -> float:
+    """The mean-teacher weight at this iteration (1-based): exp(-5 (1 - t)^2) of it during the first ``rampup``."""
+    length = rampup * iterations
+    if iteration >= length:
+        return weight
+    return weight * math.exp(-5.0 * (1.0 - iteration / length) ** 2)
 
 
 def consistency_loss(student: DiscriminatorOutput, teacher: DiscriminatorOutput) -> torch.Tensor:

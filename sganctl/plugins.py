@@ -161,6 +161,8 @@ def _check(obj, entry: PluginEntry) -> Architecture:
         raise fail(f"lr_decay_start must be in [0, 1], got {recipe.lr_decay_start!r}")
     if not recipe.consistency >= 0 or (recipe.consistency and not recipe.ema_decay):
         raise fail(f"consistency must be >= 0, and needs ema_decay > 0; got {recipe.consistency!r}")
+    if not 0 <= recipe.consistency_rampup <= 1:
+        raise fail(f"consistency_rampup must be in [0, 1], got {recipe.consistency_rampup!r}")
     size = getattr(obj, "image_size", ANY_SIZE)
     if size != ANY_SIZE and not (
         isinstance(size, tuple) and len(size) == 2 and all(isinstance(s, int) and s > 0 for s in size)

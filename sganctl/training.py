@@ -336,7 +336,9 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                         if cfg.consistency:  # the weight average, in training mode, is the teacher
                             with torch.no_grad():
                                 teacher = ema.module(x_unl)
-                            loss_unsup = loss_unsup + cfg.consistency * obj.consistency_loss(out_unl, teacher)
+                            weight = obj.consistency_weight(cfg.consistency, iteration, cfg.iterations,
+                                                            cfg.consistency_rampup)
+                            loss_unsup = loss_unsup + weight * obj.consistency_loss(out_unl, teacher)
                     opt_d.zero_grad(set_to_none=True)
                     scaler_d.scale(loss_sup + loss_unsup).backward()
                     scaler_d.step(opt_d)
@@ -553,3 +555,5 @@ def _validate(cfg: TrainConfig) -> None:
     if cfg.consistency and not cfg.ema_decay:
         raise SganctlError("--consistency needs a weight average to act as teacher: give --ema-decay > 0 "
                            "(for example 0.999) or --consistency 0")
+    if not 0 <= cfg.consistency_rampup <= 1:
+        raise SganctlError(f"--consistency-rampup must be in [0, 1], got {cfg.consistency_rampup}")

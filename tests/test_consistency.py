@@ -1,6 +1,7 @@
 """The mean-teacher loss: wired into the discriminator's step with its weight, teacher = the weight average."""
 
 import json
+import math
 
 import pytest
 
@@ -16,7 +17,8 @@ def config(tmp_path, data_dir, **extra):
                           "out": str(tmp_path / "runs"), "log_every": 1, "ema_decay": 0.9, **extra})
 
 
-def test_weighted_teacher_loss_joins_the_unsupervised_loss(tmp_path, data_dir, isolated_env, monkeypatch):
+@pytest.mark.parametrize("rampup", [0.0, 1.0])
+def test_weighted_teacher_loss_joins_the_unsupervised_loss(tmp_path, data_dir, isolated_env, monkeypatch, rampup):
     unsupervised, consistency, seen = [], [], []
 
     def spy_unsupervised(*args):
@@ -34,11 +36,13 @@ def test_weighted_teacher_loss_joins_the_unsupervised_loss(tmp_path, data_dir, i
                                                        objectives.consistency_loss)
     monkeypatch.setattr(objectives, "discriminator_unsupervised_loss", spy_unsupervised)
     monkeypatch.setattr(objectives, "consistency_loss", spy_consistency)
-    run = train(config(tmp_path, data_dir, consistency=3.0), log=lambda _: None)
+    run = train(config(tmp_path, data_dir, consistency=3.0, consistency_rampup=rampup), log=lambda _: None)
     assert seen == [(4, True, False)] * 2, "one unlabelled batch per step; only the student gets gradients"
     assert all(c > 0 for c in consistency), "shift and dropout differ between student and teacher"
     logged = [json.loads(line)["loss_d_unsup"] for line in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert logged == pytest.approx([u + 3.0 * c for u, c in zip(unsupervised, consistency)], rel=1e-5)
+    # ramped over both iterations, the first gets exp(-5 (1 - 1/2)^2) of the weight and the second all of it
+    weights = [3.0 * math.exp(-1.25), 3.0] if rampup else [3.0, 3.0]
+    assert logged == pytest.approx([u + w * c for u, w, c in zip(unsupervised, weights, consistency)], rel=1e-5)
 
 
 def test_off_where_the_recipe_or_the_user_says_0_and_refused_without_a_teacher(tmp_path, data_dir, isolated_env,
@@ -53,3 +57,5 @@ def test_off_where_the_recipe_or_the_user_says_0_and_refused_without_a_teacher(t
     assert compact.config.consistency == 0.0, "a user's 0 overrides compact's recipe"
     with pytest.raises(SganctlError, match="--consistency needs a weight average"):
         train(config(tmp_path, data_dir, consistency=1.0, ema_decay=0.0), log=lambda _: None)
+    with pytest.raises(SganctlError, match="--consistency-rampup must be in"):
+        train(config(tmp_path, data_dir, consistency=1.0, consistency_rampup=1.5), log=lambda _: None)

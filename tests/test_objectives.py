@@ -1,3 +1,7 @@
+import itertools
+import math
+
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -66,3 +70,12 @@ def test_consistency_is_the_squared_distance_of_class_probabilities_and_spares_t
     assert teacher_logits.grad is None and student_logits.grad.abs().sum() > 0
     same = torch.randn(6, 10)
     assert obj.consistency_loss(out(same), out(same + 7.0)) < 1e-12, "softmax ignores a shift of every logit"
+
+
+def test_consistency_weight_rises_along_the_sigmoid_ramp_then_stays_at_the_full_weight():
+    assert [obj.consistency_weight(10.0, i, 100, 0.0) for i in (1, 50, 100)] == [10.0] * 3, "no ramp: full weight"
+    ramp = [obj.consistency_weight(10.0, i, 100, 0.4) for i in range(1, 101)]
+    assert ramp[0] == pytest.approx(10.0 * math.exp(-5 * (1 - 1 / 40) ** 2))  # about e^-5 of it at the start
+    assert ramp[19] == pytest.approx(10.0 * math.exp(-5 * 0.25))  # halfway up the ramp
+    assert all(a < b for a, b in itertools.pairwise(ramp[:40])), "rising over the first 40% of the run"
+    assert ramp[39:] == [10.0] * 61

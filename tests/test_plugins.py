@@ -128,7 +128,7 @@ def test_train_flag_offers_exactly_the_generator_losses_the_contract_accepts():
     assert tuple(option.type.choices) == GENERATOR_LOSSES
 
 
-def test_a_recipe_asking_for_a_teacher_without_a_weight_average_is_refused(tmp_path, monkeypatch):
+def test_a_recipe_asking_for_a_teacher_without_a_weight_average_or_a_ramp_past_the_run_is_refused(tmp_path, monkeypatch):
     from fake_plugins import GOOD_ARCH
 
     source = GOOD_ARCH.format(name="dev", api_version=1)
@@ -138,3 +138,9 @@ def test_a_recipe_asking_for_a_teacher_without_a_weight_average_is_refused(tmp_p
     with pytest.raises(PluginError, match="needs ema_decay > 0"):
         Registry().get("teacherless:Tiny")
     sys.modules.pop("teacherless", None)
+    source = GOOD_ARCH.format(name="dev", api_version=1)
+    source += "\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, consistency_rampup=2.0)\n"
+    (tmp_path / "overlong_ramp.py").write_text(source)
+    with pytest.raises(PluginError, match="consistency_rampup must be in"):
+        Registry().get("overlong_ramp:Tiny")
+    sys.modules.pop("overlong_ramp", None)

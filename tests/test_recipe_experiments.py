@@ -52,6 +52,9 @@ def test_compact_variants_start_from_the_recipe_before_the_shift_unless_they_are
     assert shift_and_rate("shift2") == (2, 2e-4)
     assert shift_and_rate("shift3") == (3, 2e-4)
     assert shift_and_rate("default")[0] == 2
+    for name, architecture in compact_variants.VARIANTS.items():  # measured before the recipe took the mean teacher
+        if "consistency" not in name and name != "default":
+            assert architecture.recipe.consistency == 0.0, name
 
 
 def test_affine_variants_are_the_shipped_recipe_with_a_random_turn_after_the_shift():
@@ -61,17 +64,25 @@ def test_affine_variants_are_the_shipped_recipe_with_a_random_turn_after_the_shi
         shipped.batch_size, shipped.labeled_batch_size, shipped.lr_d, shipped.lr_g)
     discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
     assert (discriminator.shift.pixels, discriminator.affine.degrees, discriminator.affine.zoom) == (2, 10, 0.1)
+    assert recipe.consistency == 0.0, "measured before the mean teacher"
+    taught = compact_variants.VARIANTS["consistency_10_affine_10"]()
+    assert taught.recipe == replace(recipe, consistency=10.0) and taught.recipe.consistency == shipped.consistency
+    discriminator = taught.build_discriminator(10, probe_spec(taught, channels=1))
+    assert (discriminator.shift.pixels, discriminator.affine.degrees, discriminator.affine.zoom) == (2, 10, 0.1)
 
 
-def test_consistency_variants_change_only_the_weight_of_the_shipped_recipe():
+def test_consistency_variants_change_only_the_weight_and_its_ramp_of_the_shipped_recipe():
     shipped = compact_variants.Compact.recipe
-    weights = {}
+    settings = {}
     for name, architecture in compact_variants.VARIANTS.items():
-        if name.startswith("consistency_"):
+        if name.startswith("consistency_") and "affine" not in name:
             assert issubclass(architecture, compact_variants.Compact), "the plugin's own networks"
-            weights[name] = architecture.recipe.consistency
-            assert replace(architecture.recipe, consistency=shipped.consistency) == shipped
-    assert weights == {"consistency_1": 1.0, "consistency_3": 3.0, "consistency_10": 10.0, "consistency_30": 30.0}
+            recipe = architecture.recipe
+            settings[name] = (recipe.consistency, recipe.consistency_rampup)
+            assert replace(recipe, consistency=shipped.consistency, consistency_rampup=0.0) == shipped
+    assert settings == {"consistency_1": (1.0, 0.0), "consistency_3": (3.0, 0.0), "consistency_10": (10.0, 0.0),
+                        "consistency_30": (30.0, 0.0), "consistency_10_rampup_25": (10.0, 0.25),
+                        "consistency_30_rampup_25": (30.0, 0.25)}
 
 
 def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_training():
