@@ -75,8 +75,8 @@ def test_consistency_variants_change_only_the_weight_and_its_ramp_of_the_shipped
     shipped = compact_variants.Compact.recipe
     settings = {}
     for name, architecture in compact_variants.VARIANTS.items():
-        if name.startswith("consistency_") and "affine" not in name:
-            assert issubclass(architecture, compact_variants.Compact), "the plugin's own networks"
+        if name.startswith("consistency_") and (
+                architecture.build_discriminator is compact_variants.Compact.build_discriminator):  # own networks
             recipe = architecture.recipe
             settings[name] = (recipe.consistency, recipe.consistency_rampup)
             assert replace(recipe, consistency=shipped.consistency, consistency_rampup=0.0) == shipped
@@ -173,3 +173,13 @@ def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_se
     assert (printed["variant"], printed["iterations"], printed["holdout"], printed["num_labeled"]) == (
         "previous", 2, 200, 20)
     assert 0.0 <= printed["holdout_accuracy"] <= 1.0 and 0.0 <= printed["test_accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("name, layer, setting", [("consistency_10_input_noise_03", "trunk.0", ("std", 0.3)),
+                                                  ("consistency_10_cutout_8", "cutout", ("size", 8))])
+def test_teacher_variants_with_more_noise_are_the_shipped_recipe_plus_one_regulariser(name, layer, setting):
+    architecture = compact_variants.VARIANTS[name]()
+    assert architecture.recipe == compact_variants.Compact.recipe
+    discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
+    assert getattr(discriminator.get_submodule(layer), setting[0]) == setting[1]
+    assert discriminator.shift.pixels == 2

@@ -153,6 +153,8 @@ VARIANTS = {
     "consistency_30_rampup_25": recipe_variant(Compact, consistency=30.0, consistency_rampup=0.25),
     # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
+    "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
+    "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
 
