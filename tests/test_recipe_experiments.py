@@ -79,10 +79,14 @@ def test_consistency_variants_change_only_the_weight_and_its_ramp_of_the_shipped
                 architecture.build_discriminator is compact_variants.Compact.build_discriminator):  # own networks
             recipe = architecture.recipe
             settings[name] = (recipe.consistency, recipe.consistency_rampup)
-            assert replace(recipe, consistency=shipped.consistency, consistency_rampup=0.0) == shipped
+            assert replace(recipe, consistency=shipped.consistency, consistency_rampup=0.0,
+                           ema_decay=shipped.ema_decay) == shipped
     assert settings == {"consistency_1": (1.0, 0.0), "consistency_3": (3.0, 0.0), "consistency_10": (10.0, 0.0),
                         "consistency_30": (30.0, 0.0), "consistency_10_rampup_25": (10.0, 0.25),
-                        "consistency_30_rampup_25": (30.0, 0.25)}
+                        "consistency_30_rampup_25": (30.0, 0.25), "consistency_10_ema_0995": (10.0, 0.0)}
+    decays = {name: VARIANT.recipe.ema_decay for name, VARIANT in compact_variants.VARIANTS.items() if name in settings}
+    assert {name for name, decay in decays.items() if decay != shipped.ema_decay} == {"consistency_10_ema_0995"}
+    assert decays["consistency_10_ema_0995"] == 0.995
 
 
 def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_training():

@@ -151,6 +151,8 @@ VARIANTS = {
     # the same with the weight ramped up over the first quarter of the iterations (`Recipe.consistency_rampup`)
     "consistency_10_rampup_25": recipe_variant(Compact, consistency=10.0, consistency_rampup=0.25),
     "consistency_30_rampup_25": recipe_variant(Compact, consistency=30.0, consistency_rampup=0.25),
+    # the shipped recipe with a teacher (and evaluated average) that forgets faster: 200 iterations' horizon, not 1,000
+    "consistency_10_ema_0995": recipe_variant(Compact, ema_decay=0.995),
     # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
