@@ -15,7 +15,10 @@ time/accuracy trade-off) plus one PNG of learning curves per setup and
 iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN].png` beside the results file
 (losses and those test accuracies; monitoring only). A setup measured again
 at the same iteration count (and with the same generator loss and batch size
-overrides) replaces its old entry in the results file; the others stay.
+overrides) replaces its old entry in the results file, unless the plugin's
+recipe has changed since: each entry records the recipe its runs resolved,
+and an entry of an earlier recipe stays, named in the table by the settings
+that differ. The others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so);
 `--generator-loss` overrides the semi-supervised runs' generator objective, so
 that a recipe's past default stays measurable beside its present one (the
@@ -40,7 +43,7 @@ from results_file import merge_rows
 
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
-from sganctl.config import TrainConfig
+from sganctl.config import RECIPE_FIELDS, TrainConfig
 from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
 from sganctl.training import train
@@ -73,6 +76,8 @@ def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
     row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
            "generator_loss": result.config.generator_loss,  # as the run resolved it, recipe or override
+           # every recipe setting as resolved (plugin default or override), in JSON's types: tuples become lists
+           "recipe": json.loads(json.dumps({name: getattr(result.config, name) for name in RECIPE_FIELDS})),
            "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
     kind = "supervised-only" if supervised else "semi-supervised"
     print(f"{setup['arch']} seed {seed} {kind}: {100 * row['accuracy']:.2f}% in {row['seconds']:.0f} s", flush=True)
@@ -124,7 +129,7 @@ def main():
             entry = results_entry(name, seeds, device, args, ssl, base)
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished
-            merge_rows(Path(args.out), [entry], result_key)
+            merge_rows(Path(args.out), [entry], measured_again)
 
 
 def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: list) -> dict:
@@ -144,19 +149,22 @@ def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: li
         entry["generator_loss"] = ssl[0]["generator_loss"]
     if args.batch_size:
         entry["batch_size"] = args.batch_size
+    entry["recipe"] = ssl[0]["recipe"]  # the semi-supervised runs'; the baseline ignores the generator's settings
     entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
     for part in ("semi_supervised", "supervised_only"):
         for row in entry[part]["per_seed"]:
             row.pop("run_dir")
             row.pop("generator_loss")
+            row.pop("recipe")
     return entry
 
 
 def print_tables(results: list) -> None:
     """The results table and each row's trade-off table; a reader that stops early (`| head`) ends it quietly."""
     parts = [markdown_table(results)] + [
-        f"\n{setup_label(entry)}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}"
-        for entry in results if all(r.get("test_accuracy_curve") for r in entry["semi_supervised"]["per_seed"])]
+        f"\n{label}, {entry['iterations']} iterations:\n\n{trade_off_table(entry)}"
+        for entry, label in zip(results, row_labels(results))
+        if all(r.get("test_accuracy_curve") for r in entry["semi_supervised"]["per_seed"])]
     try:
         print("\n".join(parts), flush=True)
     except BrokenPipeError:
@@ -170,6 +178,12 @@ def result_key(entry: dict) -> tuple:
     return entry["setup"], entry["iterations"], entry.get("generator_loss"), entry.get("batch_size")
 
 
+def measured_again(new: dict, old: dict) -> bool:
+    """Whether ``new`` replaces ``old`` in the results file: the same key, and the same recipe where ``old``
+    recorded one (entries written before recipes were recorded are replaced as they always were)."""
+    return result_key(new) == result_key(old) and old.get("recipe") in (None, new.get("recipe"))
+
+
 def setup_label(entry: dict) -> str:
     """The table's name for a row: the setup, and the generator loss and batch size where the harness overrode them."""
     overrides = [f"`--generator-loss {entry['generator_loss']}`"] if entry.get("generator_loss") else []
@@ -177,11 +191,25 @@ def setup_label(entry: dict) -> str:
     return f"{entry['setup']} ({', '.join(overrides)})" if overrides else entry["setup"]
 
 
+def row_labels(results: list) -> list:
+    """Each row's name; a row that a later one of the same key outlived (its recipe changed) says what it used."""
+    labels = []
+    for entry in results:
+        label = setup_label(entry)
+        latest = next(e for e in reversed(results) if result_key(e) == result_key(entry))
+        if latest is not entry and entry.get("recipe") and latest.get("recipe"):
+            earlier = [f"{name} {json.dumps(value)}" for name, value in entry["recipe"].items()
+                       if latest["recipe"].get(name) != value]
+            label += f" (earlier recipe: {', '.join(earlier)})"
+        labels.append(label)
+    return labels
+
+
 def markdown_table(results: list) -> str:
     """The BENCHMARKS.md table of a results file."""
     lines = ["| setup | iterations | seeds | semi-supervised | supervised only | gain | wall s (SSL, all seeds) |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    for e in results:
+    for e, label in zip(results, row_labels(results)):
         ssl, base = e["semi_supervised"], e["supervised_only"]
 
         def cell(part):
@@ -190,7 +218,7 @@ def markdown_table(results: list) -> str:
             seeds = ", ".join(f"{100 * r['accuracy']:.2f}" for r in part["per_seed"])
             return f"{100 * part['mean']:.2f}% ± {100 * part['std']:.2f} ({seeds})"
 
-        lines.append(f"| {setup_label(e)} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
+        lines.append(f"| {label} | {e['iterations']} | {', '.join(map(str, e['seeds']))} | {cell(ssl)} | "
                      f"{cell(base)} | {100 * e['gain']:+.2f} | {e['wall_seconds']:.0f} |")
     return "\n".join(lines)
 

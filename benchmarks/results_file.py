@@ -7,8 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def merge_rows(path: Path, rows: list, key: Callable[[dict], object]) -> None:
-    """Write ``rows`` into the JSON list at ``path``, dropping old rows with the same ``key``."""
+def merge_rows(path: Path, rows: list, replaces: Callable[[dict, dict], bool]) -> None:
+    """Write ``rows`` into the JSON list at ``path``, after the old rows that none of them ``replaces(new, old)``."""
     old = json.loads(path.read_text()) if path.is_file() else []
-    fresh = {key(r) for r in rows}
-    path.write_text(json.dumps([r for r in old if key(r) not in fresh] + rows, indent=2) + "\n")
+    kept = [r for r in old if not any(replaces(new, r) for new in rows)]
+    path.write_text(json.dumps(kept + rows, indent=2) + "\n")
+
+
+def same_key(key: Callable[[dict], object]) -> Callable[[dict, dict], bool]:
+    """``replaces`` for rows that a new row replaces when their ``key`` is the same."""
+    return lambda new, old: key(new) == key(old)

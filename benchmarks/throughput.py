@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from results_file import merge_rows
+from results_file import merge_rows, same_key
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -176,7 +176,7 @@ def main():
         rows.append(row)
         print(json.dumps(row))
     # a row measured again (same arch, device, precision and compile) replaces the old one
-    merge_rows(Path(args.out), rows, lambda r: (r["arch"], r["device"], r["precision"], r["compile"]))
+    merge_rows(Path(args.out), rows, same_key(lambda r: (r["arch"], r["device"], r["precision"], r["compile"])))
 
 
 if __name__ == "__main__":

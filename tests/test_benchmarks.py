@@ -7,6 +7,7 @@ import json
 import statistics
 import subprocess
 import sys
+from dataclasses import asdict
 
 import pytest
 import torch
@@ -28,16 +29,16 @@ def _entry(setup: str, iterations: int, accuracy_: float) -> dict:
 
 def test_merge_rows_creates_the_file_then_replaces_only_rows_measured_again(tmp_path):
     path = tmp_path / "results.json"
-    results_file.merge_rows(path, [_entry("a", 100, 0.5), _entry("b", 100, 0.6)], accuracy.result_key)
-    results_file.merge_rows(path, [_entry("a", 100, 0.9)], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("a", 100, 0.5), _entry("b", 100, 0.6)], accuracy.measured_again)
+    results_file.merge_rows(path, [_entry("a", 100, 0.9)], accuracy.measured_again)
     rows = json.loads(path.read_text())
     assert [(r["setup"], r["semi_supervised"]["mean"]) for r in rows] == [("b", 0.6), ("a", 0.9)]
 
 
 def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
     path = tmp_path / "results.json"
-    results_file.merge_rows(path, [_entry("compact-100", 2000, 0.92)], accuracy.result_key)
-    results_file.merge_rows(path, [_entry("compact-100", 8000, 0.95)], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("compact-100", 2000, 0.92)], accuracy.measured_again)
+    results_file.merge_rows(path, [_entry("compact-100", 8000, 0.95)], accuracy.measured_again)
     table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
     assert len(table) == 4
     assert table[2].startswith("| compact-100 | 2000 | 0 | 92.00% | 82.00% | +10.00 |")
@@ -46,10 +47,10 @@ def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
 
 def test_a_row_with_an_overridden_generator_loss_keeps_the_default_row_and_is_named_in_the_table(tmp_path):
     path = tmp_path / "results.json"
-    results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.984)], accuracy.result_key)
+    results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.984)], accuracy.measured_again)
     overridden = {**_entry("mlp-1000", 40000, 0.986), "generator_loss": "feature-matching"}
-    results_file.merge_rows(path, [overridden], accuracy.result_key)
-    results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.985)], accuracy.result_key)
+    results_file.merge_rows(path, [overridden], accuracy.measured_again)
+    results_file.merge_rows(path, [_entry("mlp-1000", 40000, 0.985)], accuracy.measured_again)
     table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
     assert [line.split(" | ")[:4] for line in table[2:]] == [
         ["| mlp-1000 (`--generator-loss feature-matching`)", "40000", "0", "98.60%"],
@@ -58,10 +59,10 @@ def test_a_row_with_an_overridden_generator_loss_keeps_the_default_row_and_is_na
 
 def test_a_row_with_overridden_batch_sizes_keeps_the_default_row_and_is_named_in_the_table(tmp_path):
     path = tmp_path / "results.json"
-    results_file.merge_rows(path, [{**_entry("compact-100", 2000, 0.958), "batch_size": 50}], accuracy.result_key)
-    results_file.merge_rows(path, [_entry("compact-100", 2000, 0.962)], accuracy.result_key)
+    results_file.merge_rows(path, [{**_entry("compact-100", 2000, 0.958), "batch_size": 50}], accuracy.measured_again)
+    results_file.merge_rows(path, [_entry("compact-100", 2000, 0.962)], accuracy.measured_again)
     both = {**_entry("compact-100", 2000, 0.95), "batch_size": 50, "generator_loss": "feature-matching"}
-    results_file.merge_rows(path, [both], accuracy.result_key)
+    results_file.merge_rows(path, [both], accuracy.measured_again)
     table = accuracy.markdown_table(json.loads(path.read_text())).splitlines()
     assert [line.split(" | ")[:4] for line in table[2:]] == [
         ["| compact-100 (`--batch-size 50`)", "2000", "0", "95.80%"],
@@ -99,7 +100,8 @@ def test_a_row_spells_out_the_recipes_iteration_count_so_its_commands_survive_a_
 
     def run(seed, accuracy_):
         return {"seed": seed, "accuracy": accuracy_, "iterations": 40000, "seconds": 10.0, "run_dir": "runs/x",
-                "generator_loss": "non-saturating", "test_accuracy_curve": []}
+                "generator_loss": "non-saturating", "test_accuracy_curve": [],
+                "recipe": {"generator_loss": "non-saturating", "consistency": 0.0 if seed else 0.5}}
 
     entry = accuracy.results_entry("mlp-100", [0, 1], "cpu", args, [run(0, 0.98), run(1, 0.97)],
                                    [run(0, 0.75), run(1, 0.73)])
@@ -107,7 +109,27 @@ def test_a_row_spells_out_the_recipes_iteration_count_so_its_commands_survive_a_
     assert entry["baseline_command"].endswith("--supervised-only --data-dir ../shared/data")
     assert entry["gain"] == pytest.approx(0.235)
     assert "generator_loss" not in entry and "batch_size" not in entry
-    assert all("run_dir" not in r for r in entry["semi_supervised"]["per_seed"] + entry["supervised_only"]["per_seed"])
+    assert all("run_dir" not in r and "recipe" not in r
+               for r in entry["semi_supervised"]["per_seed"] + entry["supervised_only"]["per_seed"])
+    assert entry["recipe"] == {"generator_loss": "non-saturating", "consistency": 0.5}, "the first SSL run's"
+
+
+def test_a_setup_whose_recipe_changed_keeps_its_earlier_row_named_by_what_differed(tmp_path):
+    path = tmp_path / "results.json"
+    recipe = {"lr_d": 8e-4, "consistency": 0.0, "betas_d": [0.5, 0.999]}
+    legacy = _entry("compact-100", 4000, 0.955)  # written before entries recorded their recipe
+    results_file.merge_rows(path, [legacy], accuracy.measured_again)
+    results_file.merge_rows(path, [{**_entry("compact-100", 4000, 0.9668), "recipe": recipe}], accuracy.measured_again)
+    assert [r["semi_supervised"]["mean"] for r in json.loads(path.read_text())] == [0.9668], "legacy rows replaced"
+    taught = {**recipe, "consistency": 10.0}
+    results_file.merge_rows(path, [{**_entry("compact-100", 4000, 0.9761), "recipe": taught}], accuracy.measured_again)
+    results_file.merge_rows(path, [{**_entry("compact-100", 4000, 0.9770), "recipe": taught}], accuracy.measured_again)
+    rows = json.loads(path.read_text())
+    assert [r["semi_supervised"]["mean"] for r in rows] == [0.9668, 0.9770], "the same recipe again replaces its row"
+    table = accuracy.markdown_table(rows).splitlines()
+    assert [line.split(" | ")[:4] for line in table[2:]] == [
+        ["| compact-100 (earlier recipe: consistency 0.0)", "4000", "0", "96.68%"],
+        ["| compact-100", "4000", "0", "97.70%"]]
 
 
 @pytest.mark.parametrize("arch", ["mlp", "compact"])
@@ -151,6 +173,9 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
     assert [p[0] for p in row["semi_supervised"]["per_seed"][0]["test_accuracy_curve"]] == [10, 20]
     assert row["wall_seconds"] > 0 and row["command"].startswith("sganctl train --arch mlp --num-labeled 100 --seed 0")
     assert (tmp_path / "curves" / "mlp-100-20.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from sganctl_mlp import MLP
+    assert row["recipe"] == {**json.loads(json.dumps(asdict(MLP.recipe))), "iterations": 20,
+                             "labeled_batch_size": MLP.recipe.labeled_batch_size or MLP.recipe.batch_size}
     table = subprocess.run(common + ["--table"], check=True, capture_output=True, text=True, env=isolated_env).stdout
     assert table.splitlines()[2].startswith("| mlp-100 | 20 | 0, 1 |")
     assert "mlp-100, 20 iterations:" in table
@@ -160,6 +185,7 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
                    check=True, capture_output=True, text=True, env=isolated_env)
     default, overridden = json.loads(out.read_text())
     assert "generator_loss" not in default and overridden["generator_loss"] == "feature-matching"
+    assert overridden["recipe"] == {**default["recipe"], "generator_loss": "feature-matching"}
     assert overridden["command"].endswith("--iterations 20 --generator-loss feature-matching --data-dir ../shared/data")
     assert "--generator-loss" not in overridden["baseline_command"]
     assert (tmp_path / "curves" / "mlp-100-20-feature-matching.png").is_file()
