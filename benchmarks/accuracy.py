@@ -18,7 +18,7 @@ at the same iteration count (and with the same generator loss and batch size
 overrides) replaces its old entry in the results file, unless the plugin's
 recipe has changed since: each entry records the recipe its runs resolved,
 and an entry of an earlier recipe stays, named in the table by the settings
-that differ. The others stay.
+that differ from what the installed plugin would train now. The others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so);
 `--generator-loss` overrides the semi-supervised runs' generator objective, so
 that a recipe's past default stays measurable beside its present one (the
@@ -31,12 +31,15 @@ Model selection never looks at the test set: the final weights are measured.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from results_file import merge_rows
@@ -46,6 +49,7 @@ from sganctl.api import GENERATOR_LOSSES
 from sganctl.config import RECIPE_FIELDS, TrainConfig
 from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
+from sganctl.plugins import Registry
 from sganctl.training import train
 
 SETUPS = {
@@ -191,25 +195,43 @@ def setup_label(entry: dict) -> str:
     return f"{entry['setup']} ({', '.join(overrides)})" if overrides else entry["setup"]
 
 
-def row_labels(results: list) -> list:
-    """Each row's name; a row that a later one of the same key outlived (its recipe changed) says what it used."""
+@functools.cache
+def plugin_recipe(arch: str) -> dict:
+    """The installed plugin's recipe in the results file's terms: JSON types, the labelled batch size resolved."""
+    recipe = json.loads(json.dumps(asdict(Registry().get(arch).recipe)))
+    recipe["labeled_batch_size"] = recipe["labeled_batch_size"] or recipe["batch_size"]
+    return recipe
+
+
+def current_recipe(entry: dict) -> dict:
+    """What the harness would train this entry's setup with now: the plugin's recipe under the entry's overrides."""
+    recipe = {**plugin_recipe(SETUPS[entry["setup"]]["arch"]), "iterations": entry["iterations"]}
+    if entry.get("batch_size"):
+        recipe["batch_size"] = recipe["labeled_batch_size"] = entry["batch_size"]
+    if entry.get("generator_loss"):
+        recipe["generator_loss"] = entry["generator_loss"]
+    return recipe
+
+
+def row_labels(results: list, current: Callable[[dict], dict] = current_recipe) -> list:
+    """Each row's name; a row measured with a recipe the plugin has since changed says which settings it used."""
     labels = []
     for entry in results:
         label = setup_label(entry)
-        latest = next(e for e in reversed(results) if result_key(e) == result_key(entry))
-        if latest is not entry and entry.get("recipe") and latest.get("recipe"):
+        if entry.get("recipe"):  # rows written before entries recorded their recipe cannot say
+            now = current(entry)
             earlier = [f"{name} {json.dumps(value)}" for name, value in entry["recipe"].items()
-                       if latest["recipe"].get(name) != value]
-            label += f" (earlier recipe: {', '.join(earlier)})"
+                       if now.get(name) != value]
+            label += f" (earlier recipe: {', '.join(earlier)})" if earlier else ""
         labels.append(label)
     return labels
 
 
-def markdown_table(results: list) -> str:
+def markdown_table(results: list, current: Callable[[dict], dict] = current_recipe) -> str:
     """The BENCHMARKS.md table of a results file."""
     lines = ["| setup | iterations | seeds | semi-supervised | supervised only | gain | wall s (SSL, all seeds) |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    for e, label in zip(results, row_labels(results)):
+    for e, label in zip(results, row_labels(results, current)):
         ssl, base = e["semi_supervised"], e["supervised_only"]
 
         def cell(part):

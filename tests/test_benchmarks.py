@@ -126,10 +126,21 @@ def test_a_setup_whose_recipe_changed_keeps_its_earlier_row_named_by_what_differ
     results_file.merge_rows(path, [{**_entry("compact-100", 4000, 0.9770), "recipe": taught}], accuracy.measured_again)
     rows = json.loads(path.read_text())
     assert [r["semi_supervised"]["mean"] for r in rows] == [0.9668, 0.9770], "the same recipe again replaces its row"
-    table = accuracy.markdown_table(rows).splitlines()
+    table = accuracy.markdown_table(rows, current=lambda entry: taught).splitlines()
     assert [line.split(" | ")[:4] for line in table[2:]] == [
         ["| compact-100 (earlier recipe: consistency 0.0)", "4000", "0", "96.68%"],
         ["| compact-100", "4000", "0", "97.70%"]]
+
+
+def test_the_table_compares_a_rows_recipe_with_the_installed_plugins_under_the_rows_overrides():
+    now = accuracy.current_recipe({"setup": "compact-100", "iterations": 2000, "batch_size": 100})
+    from sganctl_compact import Compact
+    assert now == {**json.loads(json.dumps(asdict(Compact.recipe))), "iterations": 2000, "batch_size": 100,
+                   "labeled_batch_size": 100}
+    legacy, earlier = _entry("compact-100", 2000, 0.95), {**_entry("compact-100", 2000, 0.96), "batch_size": 100}
+    earlier["recipe"] = {**now, "consistency": 0.0}
+    assert accuracy.row_labels([legacy, earlier]) == [
+        "compact-100", "compact-100 (`--batch-size 100`) (earlier recipe: consistency 0.0)"]
 
 
 @pytest.mark.parametrize("arch", ["mlp", "compact"])
