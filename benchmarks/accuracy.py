@@ -12,8 +12,9 @@ test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version, and each run's
 test accuracy every --eval-every iterations with its wall time: the
 time/accuracy trade-off) plus one PNG of learning curves per setup and
-iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN].png` beside the results file
-(losses and those test accuracies; monitoring only). A setup measured again
+iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN][-2].png` beside the results file
+(losses and those test accuracies; monitoring only; numbered where an earlier
+recipe's row of the same key keeps its own; each entry names its file). A setup measured again
 at the same iteration count (and with the same generator loss and batch size
 overrides) replaces its old entry in the results file, unless the plugin's
 recipe has changed since: each entry records the recipe its runs resolved,
@@ -126,11 +127,13 @@ def main():
             setup = SETUPS[name]
             ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
             base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
-            suffix = (f"-{args.generator_loss}" if args.generator_loss else "") + (
-                f"-batch{args.batch_size}" if args.batch_size else "")
-            plot_runs([r["run_dir"] for r in ssl + base], curves / f"{name}-{ssl[0]['iterations']}{suffix}.png",
-                      [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
+            run_dirs = [r["run_dir"] for r in ssl + base]
             entry = results_entry(name, seeds, device, args, ssl, base)
+            old = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else []
+            picture = curves / curves_name(entry, old)
+            plot_runs(run_dirs, picture, [f"seed {r['seed']} SSL" for r in ssl] +
+                      [f"seed {r['seed']} supervised" for r in base])
+            entry["curves"] = str(picture.relative_to(Path(args.out).parent))
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished
             merge_rows(Path(args.out), [entry], measured_again)
@@ -180,6 +183,16 @@ def result_key(entry: dict) -> tuple:
     """Rows of one setup at other iteration counts are other points of its time/accuracy trade-off;
     rows with an overridden generator loss or batch size are another recipe."""
     return entry["setup"], entry["iterations"], entry.get("generator_loss"), entry.get("batch_size")
+
+
+def curves_name(entry: dict, old_rows: list) -> str:
+    """SETUP-ITERATIONS[-LOSS][-batchN].png, numbered -2, -3... beside the rows of earlier recipes that the
+    results file keeps under the same key, so that their pictures are never overwritten."""
+    name = f"{entry['setup']}-{entry['iterations']}" + (
+        f"-{entry['generator_loss']}" if entry.get("generator_loss") else "") + (
+        f"-batch{entry['batch_size']}" if entry.get("batch_size") else "")
+    kept = [r for r in old_rows if result_key(r) == result_key(entry) and not measured_again(entry, r)]
+    return f"{name}-{len(kept) + 1}.png" if kept else f"{name}.png"
 
 
 def measured_again(new: dict, old: dict) -> bool:

@@ -184,6 +184,7 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
     assert [p[0] for p in row["semi_supervised"]["per_seed"][0]["test_accuracy_curve"]] == [10, 20]
     assert row["wall_seconds"] > 0 and row["command"].startswith("sganctl train --arch mlp --num-labeled 100 --seed 0")
     assert (tmp_path / "curves" / "mlp-100-20.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert row["curves"] == "curves/mlp-100-20.png"
     from sganctl_mlp import MLP
     assert row["recipe"] == {**json.loads(json.dumps(asdict(MLP.recipe))), "iterations": 20,
                              "labeled_batch_size": MLP.recipe.labeled_batch_size or MLP.recipe.batch_size}
@@ -212,3 +213,16 @@ def test_the_table_ends_quietly_when_its_reader_stops_early(tmp_path):
     reader.stdout.close()  # what `head -1` does after its line
     assert reader.wait(timeout=60) == 0
     assert reader.stderr.read() == b""
+
+
+def test_curves_of_a_new_recipe_get_a_numbered_name_beside_a_kept_earlier_recipes_row():
+    recipe = {"consistency": 10.0}
+    new = {**_entry("compact-100", 8000, 0.98), "recipe": recipe}
+    assert accuracy.curves_name(new, []) == "compact-100-8000.png"
+    legacy = _entry("compact-100", 8000, 0.96)  # replaced, and so is its picture
+    same = {**_entry("compact-100", 8000, 0.97), "recipe": recipe}
+    assert accuracy.curves_name(new, [legacy]) == accuracy.curves_name(new, [same]) == "compact-100-8000.png"
+    earlier = {**_entry("compact-100", 8000, 0.96), "recipe": {"consistency": 0.0}}
+    other = {**_entry("compact-100", 4000, 0.96), "recipe": {"consistency": 0.0}}
+    assert accuracy.curves_name(new, [earlier, other, same]) == "compact-100-8000-2.png"
+    assert accuracy.curves_name({**new, "batch_size": 100}, [earlier]) == "compact-100-8000-batch100.png"
