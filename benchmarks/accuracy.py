@@ -40,10 +40,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
-from results_file import merge_rows
+from results_file import merge_rows, read_rows
 
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
@@ -82,7 +81,7 @@ def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
            "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
            "generator_loss": result.config.generator_loss,  # as the run resolved it, recipe or override
            # every recipe setting as resolved (plugin default or override), in JSON's types: tuples become lists
-           "recipe": json.loads(json.dumps({name: getattr(result.config, name) for name in RECIPE_FIELDS})),
+           "recipe": recipe_record(result.config),
            "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
     kind = "supervised-only" if supervised else "semi-supervised"
     print(f"{setup['arch']} seed {seed} {kind}: {100 * row['accuracy']:.2f}% in {row['seconds']:.0f} s", flush=True)
@@ -129,8 +128,7 @@ def main():
             base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
             run_dirs = [r["run_dir"] for r in ssl + base]
             entry = results_entry(name, seeds, device, args, ssl, base)
-            old = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else []
-            picture = curves / curves_name(entry, old)
+            picture = curves / curves_name(entry, read_rows(Path(args.out)))
             plot_runs(run_dirs, picture, [f"seed {r['seed']} SSL" for r in ssl] +
                       [f"seed {r['seed']} supervised" for r in base])
             entry["curves"] = str(picture.relative_to(Path(args.out).parent))
@@ -208,12 +206,15 @@ def setup_label(entry: dict) -> str:
     return f"{entry['setup']} ({', '.join(overrides)})" if overrides else entry["setup"]
 
 
+def recipe_record(config: TrainConfig) -> dict:
+    """A resolved config's recipe settings in the results file's terms: JSON types (tuples become lists)."""
+    return json.loads(json.dumps({name: getattr(config, name) for name in RECIPE_FIELDS}))
+
+
 @functools.cache
 def plugin_recipe(arch: str) -> dict:
-    """The installed plugin's recipe in the results file's terms: JSON types, the labelled batch size resolved."""
-    recipe = json.loads(json.dumps(asdict(Registry().get(arch).recipe)))
-    recipe["labeled_batch_size"] = recipe["labeled_batch_size"] or recipe["batch_size"]
-    return recipe
+    """The installed plugin's recipe as a run without overrides resolves it (the labelled batch size included)."""
+    return recipe_record(TrainConfig(arch=arch).with_recipe(Registry().get(arch).recipe))
 
 
 def current_recipe(entry: dict) -> dict:

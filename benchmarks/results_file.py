@@ -7,9 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def read_rows(path: Path) -> list:
+    """The rows of the JSON list at ``path``; none before its first write."""
+    return json.loads(path.read_text()) if path.is_file() else []
+
+
 def merge_rows(path: Path, rows: list, replaces: Callable[[dict, dict], bool]) -> None:
     """Write ``rows`` into the JSON list at ``path``, after the old rows that none of them ``replaces(new, old)``."""
-    old = json.loads(path.read_text()) if path.is_file() else []
+    old = read_rows(path)
     kept = [r for r in old if not any(replaces(new, r) for new in rows)]
     path.write_text(json.dumps(kept + rows, indent=2) + "\n")
 
