@@ -152,7 +152,8 @@ def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():
     before = {"generator_loss": "feature-matching"}
     expected = {"feature_matching": before, "non_saturating": {"generator_loss": "non-saturating"},
                 "non_saturating_plus_fm": {"generator_loss": "non-saturating+feature-matching"},
-                "adam_2e4": {**before, "lr_d": 2e-4, "lr_g": 2e-4}, "no_ema": {**before, "ema_decay": 0.0}}
+                "adam_2e4": {**before, "lr_d": 2e-4, "lr_g": 2e-4}, "no_ema": {**before, "ema_decay": 0.0},
+                **{f"consistency_{w}": {"consistency": float(w)} for w in (1, 3, 10)}}
     assert set(mlp_recipe.VARIANTS) == {"default", *expected}
     assert mlp_recipe.VARIANTS["default"].recipe == MLP.recipe
     for name, overrides in expected.items():

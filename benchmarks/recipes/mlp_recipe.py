@@ -10,7 +10,8 @@ compared on the test set. Each variant keeps the plugin's current networks;
 thing in it. Trains with 100 labels (or --num-labeled) and prints the final
 accuracy on 10,000 held-out training images (what variants are compared on)
 and on the test set. `non_saturating` won and became the plugin's recipe;
-with 1,000 labels the two tie at 15,000 iterations.
+with 1,000 labels the two tie at 15,000 iterations. The `consistency_W`
+variants add the mean-teacher loss at weight W to the installed recipe.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ VARIANTS = {
     "non_saturating_plus_fm": recipe_variant(MLP, generator_loss="non-saturating+feature-matching"),
     "adam_2e4": recipe_variant(MLP, **CHOSEN_ON_THE_TEST_SET, lr_d=2e-4, lr_g=2e-4),
     "no_ema": recipe_variant(MLP, **CHOSEN_ON_THE_TEST_SET, ema_decay=0.0),
+    # The mean teacher that lifted `compact` (BENCHMARKS.md), on the installed recipe: weight W pulls the class
+    # probabilities on unlabelled images towards those of the EMA; the Gaussian noise makes the two views differ.
+    **{f"consistency_{weight}": recipe_variant(MLP, consistency=float(weight)) for weight in (1, 3, 10)},
 }
 globals().update(VARIANTS)  # so that `mlp_recipe:NAME` resolves as an --arch
 
