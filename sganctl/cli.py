@@ -243,7 +243,9 @@ def archs_check(name, as_json):
               help="Folder that gets a new numbered run directory.")
 @click.option("--checkpoint-every", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Write a checkpoint (and a sample grid) every N iterations; at most N are lost to a crash.")
-@click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--log-every", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Average the losses over N iterations into one metrics.jsonl line (and one printed "
+                   "line when stderr is not a terminal; on one, the bar's losses).")
 @click.option("--eval-every", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also measure test (and --holdout) accuracy every N iterations (each a metrics line of its "
                    "own), for learning curves; 0: only at the end.")
