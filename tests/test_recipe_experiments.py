@@ -138,13 +138,16 @@ def test_cutout_variants_cut_after_the_shift_with_the_faster_adam():
     assert compact_variants.VARIANTS["shift2"]().build_discriminator(10, image).cutout.size == 0
 
 
-def test_dcgan_variants_change_only_the_averaging_and_the_schedule():
+def test_dcgan_variants_change_only_the_averaging_the_schedule_and_the_teacher():
     default = dcgan_variants.VARIANTS["default"].recipe
     averaged = dcgan_variants.VARIANTS["ema_lr_decay"].recipe
     assert (default.ema_decay, default.lr_decay_start) == (0.0, 1.0)
     assert (averaged.ema_decay, averaged.lr_decay_start) == (0.999, 0.5)
     assert replace(averaged, ema_decay=0.0, lr_decay_start=1.0) == default
     assert dcgan_variants.VARIANTS["ema"].name == "dcgan"
+    taught = dcgan_variants.VARIANTS["ema_consistency_10"].recipe
+    assert replace(taught, ema_decay=0.0, consistency=0.0) == default and taught.ema_decay == 0.999
+    assert taught.consistency == 10.0 == compact_variants.Compact.recipe.consistency
 
 
 def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():

@@ -7,7 +7,8 @@ Each variant keeps `dcgan`'s networks and changes only its recipe: whether
 the evaluated classifier is an exponential moving average of the
 discriminator's weights (and batch-norm statistics) and whether the learning
 rates decay over the second half of the run, what `mlp` and `compact`
-already do. Trains with 100 labels and prints the final accuracy on 10,000
+already do, and whether that average also teaches the unlabelled images
+(`compact`'s mean-teacher loss). Trains with 100 labels and prints the final accuracy on 10,000
 held-out training images (what variants are compared on) and on the test set.
 """
 
@@ -20,6 +21,9 @@ VARIANTS = {
     "default": recipe_variant(DCGAN),  # the plugin's recipe, for reference
     "ema": recipe_variant(DCGAN, ema_decay=0.999),
     "ema_lr_decay": recipe_variant(DCGAN, ema_decay=0.999, lr_decay_start=0.5),
+    # compact's mean teacher: the average is also the teacher of the unlabelled images, each seeing them
+    # through its own dropout (and batch statistics)
+    "ema_consistency_10": recipe_variant(DCGAN, ema_decay=0.999, consistency=10.0),
 }
 globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
 
