@@ -147,7 +147,7 @@ def test_dcgan_variants_change_only_the_averaging_the_schedule_and_the_teacher()
     assert dcgan_variants.VARIANTS["ema"].name == "dcgan"
     taught = dcgan_variants.VARIANTS["ema_consistency_10"].recipe
     assert replace(taught, ema_decay=0.0, consistency=0.0) == default and taught.ema_decay == 0.999
-    assert taught.consistency == 10.0 == compact_variants.Compact.recipe.consistency
+    assert taught.consistency == 10.0  # the weight it was measured with, whatever compact's recipe becomes
 
 
 def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():

@@ -8,8 +8,9 @@ the evaluated classifier is an exponential moving average of the
 discriminator's weights (and batch-norm statistics) and whether the learning
 rates decay over the second half of the run, what `mlp` and `compact`
 already do, and whether that average also teaches the unlabelled images
-(`compact`'s mean-teacher loss). Trains with 100 labels and prints the final accuracy on 10,000
-held-out training images (what variants are compared on) and on the test set.
+(`compact`'s mean-teacher loss). Trains with 100 labels and prints the final
+accuracy on 10,000 held-out training images (what variants are compared on)
+and on the test set.
 """
 
 from __future__ import annotations
