@@ -83,10 +83,11 @@ def test_consistency_variants_change_only_the_weight_and_its_ramp_of_the_shipped
                            ema_decay=shipped.ema_decay) == shipped
     assert settings == {"consistency_1": (1.0, 0.0), "consistency_3": (3.0, 0.0), "consistency_10": (10.0, 0.0),
                         "consistency_30": (30.0, 0.0), "consistency_10_rampup_25": (10.0, 0.25),
-                        "consistency_30_rampup_25": (30.0, 0.25), "consistency_10_ema_0995": (10.0, 0.0)}
+                        "consistency_30_rampup_25": (30.0, 0.25), "consistency_10_ema_0995": (10.0, 0.0),
+                        "consistency_10_ema_09995": (10.0, 0.0)}
     decays = {name: VARIANT.recipe.ema_decay for name, VARIANT in compact_variants.VARIANTS.items() if name in settings}
-    assert {name for name, decay in decays.items() if decay != shipped.ema_decay} == {"consistency_10_ema_0995"}
-    assert decays["consistency_10_ema_0995"] == 0.995
+    assert {name: decay for name, decay in decays.items() if decay != shipped.ema_decay} == {
+        "consistency_10_ema_0995": 0.995, "consistency_10_ema_09995": 0.9995}
 
 
 def test_cutout_blanks_one_square_per_image_in_every_channel_and_only_while_training():
