@@ -80,11 +80,16 @@ def test_consistency_variants_change_only_the_weight_and_its_ramp_of_the_shipped
             recipe = architecture.recipe
             settings[name] = (recipe.consistency, recipe.consistency_rampup)
             assert replace(recipe, consistency=shipped.consistency, consistency_rampup=0.0,
-                           ema_decay=shipped.ema_decay) == shipped
+                           ema_decay=shipped.ema_decay, batch_size=shipped.batch_size) == shipped
     assert settings == {"consistency_1": (1.0, 0.0), "consistency_3": (3.0, 0.0), "consistency_10": (10.0, 0.0),
                         "consistency_30": (30.0, 0.0), "consistency_10_rampup_25": (10.0, 0.25),
                         "consistency_30_rampup_25": (30.0, 0.25), "consistency_10_ema_0995": (10.0, 0.0),
-                        "consistency_10_ema_09995": (10.0, 0.0)}
+                        "consistency_10_ema_09995": (10.0, 0.0), "consistency_20_rampup_25": (20.0, 0.25),
+                        "consistency_10_unlabeled_100": (10.0, 0.0)}
+    batches = {name: (VARIANT.recipe.batch_size, VARIANT.recipe.labeled_batch_size)
+               for name, VARIANT in compact_variants.VARIANTS.items() if name in settings}
+    assert {name: sizes for name, sizes in batches.items() if sizes != (50, 50)} == {
+        "consistency_10_unlabeled_100": (100, 50)}
     decays = {name: VARIANT.recipe.ema_decay for name, VARIANT in compact_variants.VARIANTS.items() if name in settings}
     assert {name: decay for name, decay in decays.items() if decay != shipped.ema_decay} == {
         "consistency_10_ema_0995": 0.995, "consistency_10_ema_09995": 0.9995}
@@ -192,3 +197,22 @@ def test_teacher_variants_with_more_noise_are_the_shipped_recipe_plus_one_regula
     discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
     assert getattr(discriminator.get_submodule(layer), setting[0]) == setting[1]
     assert discriminator.shift.pixels == 2
+
+
+def test_clean_teacher_variant_skips_shift_and_dropout_only_in_a_training_forward_without_gradients():
+    architecture = compact_variants.VARIANTS["consistency_10_clean_teacher"]()
+    assert architecture.recipe == compact_variants.Compact.recipe
+    discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1)).train()
+    images = torch.rand(8, 1, 28, 28) * 2 - 1
+    with torch.no_grad():
+        clean = discriminator(images).logits
+        assert torch.equal(discriminator(images).logits, clean)  # the teacher's view: no randomness left
+        assert torch.allclose(discriminator.eval()(images).logits, clean)  # ... and the evaluated classifier's
+    plain = compact_variants.CompactDiscriminator(10, probe_spec(architecture, channels=1))
+    plain.load_state_dict(discriminator.state_dict())
+    discriminator.train()
+    torch.manual_seed(0)
+    student = discriminator(images).logits  # with gradients: shifted and dropped out as the plugin's
+    torch.manual_seed(0)
+    assert torch.equal(plain.train()(images).logits, student)
+    assert not torch.allclose(student, clean)

@@ -127,6 +127,29 @@ def variant(input_noise=0.0, hidden_noise=0.0, normalise=False, dropout=0.4, shi
                                       "consistency": 0.0, **recipe})
 
 
+class CleanTeacherDiscriminator(CompactDiscriminator):
+    """The plugin's discriminator, except that a forward without gradients in training mode skips shift and dropout.
+
+    The core computes the mean teacher's view under ``torch.no_grad()`` and
+    every other training forward (labelled, unlabelled, generated, and the
+    generator's step) with gradients, so this gives the teacher a clean view
+    of each image (as UDA and FixMatch take their targets from a weak view)
+    while the student keeps its shift and dropout. A prototype that keys on
+    the grad mode, to measure the idea before the core grows a setting for it.
+    """
+
+    def forward(self, x):
+        if self.training and not torch.is_grad_enabled():
+            features = self.trunk(x)
+            return DiscriminatorOutput(logits=self.classify(features), features=features)
+        return super().forward(x)
+
+
+class CleanTeacher(Compact):
+    def build_discriminator(self, num_classes, image):
+        return CleanTeacherDiscriminator(num_classes, image)
+
+
 VARIANTS = {
     "default": Compact,  # the plugin's networks and recipe as shipped, for reference
     "no_shift": variant(),  # the recipe before the shift
@@ -159,6 +182,12 @@ VARIANTS = {
     # below 0.999 until ~9,000 updates, so in shorter runs this trains exactly as `default` (BENCHMARKS.md)
     "consistency_10_ema_09995": recipe_variant(Compact, ema_decay=0.9995),
     # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
+    # the shipped recipe with a stronger teacher loss, ramped up over the first quarter so that it does not collapse
+    "consistency_20_rampup_25": recipe_variant(Compact, consistency=20.0, consistency_rampup=0.25),
+    # the shipped recipe with twice the unlabelled (and generated) images per iteration: 100, the labelled batch 50
+    "consistency_10_unlabeled_100": recipe_variant(Compact, batch_size=100),
+    # the shipped recipe, the teacher seeing each unlabelled image without shift or dropout
+    "consistency_10_clean_teacher": CleanTeacher,
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
