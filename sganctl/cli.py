@@ -228,7 +228,8 @@ def archs_check(name, as_json):
                                                     "non-saturating+feature-matching"]),
               help="Generator objective [recipe].")
 @click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True),
-              help="Evaluate an exponential moving average of D's weights with this decay; 0 turns it off [recipe].")
+              help="Evaluate an exponential moving average of D's weights with this decay, warming up as "
+                   "min(decay, (1+n)/(10+n)) after n steps; 0 turns it off [recipe].")
 @click.option("--lr-decay-start", type=click.FloatRange(0, 1),
               help="Fraction of the iterations after which learning rates decay linearly to 0; 1 keeps them [recipe].")
 @click.option("--consistency", type=click.FloatRange(0),
