@@ -68,6 +68,22 @@ class TrainConfig:
 FIELDS = tuple(f.name for f in fields(TrainConfig))
 
 
+def as_trained_then(stored: dict) -> dict:
+    """A past run's stored config with the recipe settings added since it ran set to the contract's defaults.
+
+    A run's config holds every recipe setting it resolved. One that it lacks did
+    not exist yet, so the run trained without it: the contract's default, which
+    for every setting is the behaviour from before it existed (a mean-teacher
+    weight of 0, say), repeats that run, where the plugin's present recipe
+    would not.
+    """
+    values = dict(stored)
+    for name, value in asdict(Recipe()).items():
+        if values.get(name) is None:
+            values[name] = value
+    return values
+
+
 def read_config_file(path: str | Path) -> dict:
     """Training options from a TOML file, or from a run's config.json (which repeats that run).
 
@@ -79,12 +95,15 @@ def read_config_file(path: str | Path) -> dict:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise SganctlError(f"{path}: cannot read this config file ({exc})") from None
-    if isinstance(data.get("config"), dict):  # a run directory's config.json
+    run_config = isinstance(data.get("config"), dict)  # a run directory's config.json
+    if run_config:
         data = data["config"]
     values = {key.replace("-", "_"): value for key, value in data.items()}
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise SganctlError(f"{path}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
+    if run_config:
+        values = as_trained_then(values)
     for key in ("betas_d", "betas_g"):
         if values.get(key) is not None:
             values[key] = tuple(values[key])

@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from contextlib import closing, nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -31,9 +31,9 @@ from torch.nn.parallel import DistributedDataParallel
 
 from . import __version__, checkpoint, distributed, resume_state
 from . import objectives as obj
-from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, ImageSet, Recipe
+from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, ImageSet
 from .averaging import WeightAverage
-from .config import TrainConfig
+from .config import TrainConfig, as_trained_then
 from .console import TrainingProgress, info
 from .contract import verify_shapes
 from .data import hold_out, labeled_count, split_labeled
@@ -113,10 +113,7 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
                 f"drop {flag} or start a new run"
             )
     allowed = {k: v for k, v in (overrides or {}).items() if k in RESUME_MAY_CHANGE and v is not None}
-    cfg = TrainConfig(**{**stored, **allowed})
-    for name, value in asdict(Recipe()).items():  # settings newer than the run: it trained without them
-        if getattr(cfg, name) is None:
-            setattr(cfg, name, value)
+    cfg = TrainConfig(**{**as_trained_then(stored), **allowed})
     cfg.betas_d, cfg.betas_g = tuple(cfg.betas_d), tuple(cfg.betas_g)
     done = ckpt.meta["iteration"]
     if cfg.iterations <= done:
