@@ -11,7 +11,8 @@ small random turn and zoom (affine), and what made `mlp` work: Gaussian noise
 on the input and hidden layers, weight normalisation, feature matching, Adam
 1e-3. The `consistency_*` variants are the plugin as shipped with the core's
 mean-teacher loss at weight W (`Recipe.consistency`), some with its ramp-up,
-a faster or slower average or more augmentation. Except those and `default` (the
+a faster or slower average, more augmentation, a teacher that sees clean
+images or more unlabelled images per step. Except those and `default` (the
 plugin as shipped), variants start from the recipe before the shift and the
 mean teacher: Adam 2e-4, batches of 50, no shift. Trains with 100
 labels and prints the final accuracy on 10,000 held-out training images (what
