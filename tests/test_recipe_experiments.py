@@ -80,12 +80,19 @@ def test_consistency_variants_change_only_the_weight_and_its_ramp_of_the_shipped
             recipe = architecture.recipe
             settings[name] = (recipe.consistency, recipe.consistency_rampup)
             assert replace(recipe, consistency=shipped.consistency, consistency_rampup=0.0,
-                           ema_decay=shipped.ema_decay, batch_size=shipped.batch_size) == shipped
+                           ema_decay=shipped.ema_decay, batch_size=shipped.batch_size, betas_d=shipped.betas_d,
+                           lr_decay_start=shipped.lr_decay_start) == shipped
     assert settings == {"consistency_1": (1.0, 0.0), "consistency_3": (3.0, 0.0), "consistency_10": (10.0, 0.0),
                         "consistency_30": (30.0, 0.0), "consistency_10_rampup_25": (10.0, 0.25),
                         "consistency_30_rampup_25": (30.0, 0.25), "consistency_10_ema_0995": (10.0, 0.0),
                         "consistency_10_ema_09995": (10.0, 0.0), "consistency_20_rampup_25": (20.0, 0.25),
-                        "consistency_10_unlabeled_100": (10.0, 0.0)}
+                        "consistency_10_unlabeled_100": (10.0, 0.0), "consistency_10_betas_d_09": (10.0, 0.0),
+                        "consistency_10_decay_from_25": (10.0, 0.0)}
+    optimiser = {name: (VARIANT.recipe.betas_d, VARIANT.recipe.betas_g, VARIANT.recipe.lr_decay_start)
+                 for name, VARIANT in compact_variants.VARIANTS.items() if name in settings}
+    assert {name: value for name, value in optimiser.items() if value != ((0.5, 0.999), (0.5, 0.999), 0.5)} == {
+        "consistency_10_betas_d_09": ((0.9, 0.999), (0.5, 0.999), 0.5),
+        "consistency_10_decay_from_25": ((0.5, 0.999), (0.5, 0.999), 0.25)}
     batches = {name: (VARIANT.recipe.batch_size, VARIANT.recipe.labeled_batch_size)
                for name, VARIANT in compact_variants.VARIANTS.items() if name in settings}
     assert {name: sizes for name, sizes in batches.items() if sizes != (50, 50)} == {
@@ -190,7 +197,8 @@ def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_se
 
 
 @pytest.mark.parametrize("name, layer, setting", [("consistency_10_input_noise_03", "trunk.0", ("std", 0.3)),
-                                                  ("consistency_10_cutout_8", "cutout", ("size", 8))])
+                                                  ("consistency_10_cutout_8", "cutout", ("size", 8)),
+                                                  ("consistency_10_dropout_05", "dropout", ("p", 0.5))])
 def test_teacher_variants_with_more_noise_are_the_shipped_recipe_plus_one_regulariser(name, layer, setting):
     architecture = compact_variants.VARIANTS[name]()
     assert architecture.recipe == compact_variants.Compact.recipe

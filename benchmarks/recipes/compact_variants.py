@@ -11,8 +11,9 @@ small random turn and zoom (affine), and what made `mlp` work: Gaussian noise
 on the input and hidden layers, weight normalisation, feature matching, Adam
 1e-3. The `consistency_*` variants are the plugin as shipped with the core's
 mean-teacher loss at weight W (`Recipe.consistency`), some with its ramp-up,
-a faster or slower average, more augmentation, a teacher that sees clean
-images or more unlabelled images per step. Except those and `default` (the
+a faster or slower average, more augmentation or dropout, a teacher that
+sees clean images, more unlabelled images per step, Adam's usual first-moment
+decay or a longer learning-rate decay. Except those and `default` (the
 plugin as shipped), variants start from the recipe before the shift and the
 mean teacher: Adam 2e-4, batches of 50, no shift. Trains with 100
 labels and prints the final accuracy on 10,000 held-out training images (what
@@ -189,6 +190,12 @@ VARIANTS = {
     "consistency_10_unlabeled_100": recipe_variant(Compact, batch_size=100),
     # the shipped recipe, the teacher seeing each unlabelled image without shift or dropout
     "consistency_10_clean_teacher": CleanTeacher,
+    # the shipped recipe with Adam's usual first-moment decay for the classifier (0.9; the generator keeps 0.5)
+    "consistency_10_betas_d_09": recipe_variant(Compact, betas_d=(0.9, 0.999)),
+    # the shipped recipe with the learning rates decaying over the last three quarters instead of the last half
+    "consistency_10_decay_from_25": recipe_variant(Compact, lr_decay_start=0.25),
+    # the shipped recipe with more dropout before the logits (0.5 instead of 0.4)
+    "consistency_10_dropout_05": variant(shift=2, dropout=0.5, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
