@@ -183,7 +183,6 @@ VARIANTS = {
     # ... and one meant to forget more slowly; but the average's warm-up, min(decay, (1 + n) / (10 + n)), stays
     # below 0.999 until ~9,000 updates, so in shorter runs this trains exactly as `default` (BENCHMARKS.md)
     "consistency_10_ema_09995": recipe_variant(Compact, ema_decay=0.9995),
-    # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
     # the shipped recipe with a stronger teacher loss, ramped up over the first quarter so that it does not collapse
     "consistency_20_rampup_25": recipe_variant(Compact, consistency=20.0, consistency_rampup=0.25),
     # the shipped recipe with twice the unlabelled (and generated) images per iteration: 100, the labelled batch 50
@@ -196,6 +195,7 @@ VARIANTS = {
     "consistency_10_decay_from_25": recipe_variant(Compact, lr_decay_start=0.25),
     # the shipped recipe with more dropout before the logits (0.5 instead of 0.4)
     "consistency_10_dropout_05": variant(shift=2, dropout=0.5, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
+    # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
