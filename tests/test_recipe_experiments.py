@@ -217,3 +217,21 @@ def test_clean_teacher_variant_skips_shift_and_dropout_only_in_a_training_forwar
     torch.manual_seed(0)
     assert torch.equal(plain.train()(images).logits, student)
     assert not torch.allclose(student, clean)
+
+
+@pytest.mark.parametrize("name, strides, width", [("consistency_10_deeper_4x4", [2, 2, 2, 1], 128),
+                                                  ("consistency_10_deeper_7x7_4x4", [2, 2, 1, 2, 1], 128),
+                                                  ("consistency_10_width_192", [2, 2, 2], 192)])
+def test_network_variants_are_the_shipped_recipe_with_stride_1_convolutions_or_wider_ones(name, strides, width):
+    architecture = compact_variants.VARIANTS[name]()
+    assert architecture.recipe == compact_variants.Compact.recipe
+    image = probe_spec(architecture, channels=1)
+    discriminator = architecture.build_discriminator(10, image)
+    convolutions = [m for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
+    assert [c.stride[0] for c in convolutions] == strides
+    assert {c.out_channels for c in convolutions} == {width}
+    # each convolution is followed by its LeakyReLU; the shift, the dropout and the 4x4 grid of features stay
+    kinds = [type(m) for m in discriminator.trunk if not isinstance(m, torch.nn.Flatten)]
+    assert kinds == [torch.nn.Conv2d, torch.nn.LeakyReLU] * len(strides)
+    assert (discriminator.shift.pixels, discriminator.dropout.p) == (2, 0.4)
+    assert discriminator.classify.in_features == width * 4 * 4

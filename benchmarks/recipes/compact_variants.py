@@ -3,9 +3,11 @@
     python benchmarks/recipes/compact_variants.py --data-dir ../shared/data VARIANT [--iterations 2000] [--seed 0]
         [--holdout 10000] [--lr RATE]
 
-Each variant keeps `compact`'s networks (three stride-2 convolutions of 128,
-a dense layer of K logits; the same generator) and changes the regularisers
-of the discriminator and the recipe: the random shift of the input (the
+Most variants keep `compact`'s networks (three stride-2 convolutions of 128,
+a dense layer of K logits; the same generator) and change the regularisers
+of the discriminator and the recipe; the `consistency_10_deeper_*` and
+`consistency_10_width_192` variants change the discriminator's convolutions
+instead (:class:`DeeperDiscriminator`). The regularisers: the random shift of the input (the
 plugin's default since it was measured here), a blanked square (cutout), a
 small random turn and zoom (affine), and what made `mlp` work: Gaussian noise
 on the input and hidden layers, weight normalisation, feature matching, Adam
@@ -152,6 +154,36 @@ class CleanTeacher(Compact):
         return CleanTeacherDiscriminator(num_classes, image)
 
 
+class DeeperDiscriminator(CompactDiscriminator):
+    """The plugin's discriminator with a stride-1 3x3 convolution (and LeakyReLU) after some stride-2 ones.
+
+    ``after`` names the stride-2 convolutions (0, 1, 2: at 14x14, 7x7, 4x4 on
+    MNIST) that get one; ``width`` is every convolution's channel count. The
+    shift, the dropout and the dense layer of K logits are the plugin's.
+    """
+
+    def __init__(self, num_classes, image, after=(), width=128):
+        super().__init__(num_classes, image, width=width)
+        layers, convolutions = [], 0
+        for layer in self.trunk:
+            layers.append(layer)
+            if isinstance(layer, nn.LeakyReLU):
+                if convolutions in after:
+                    layers += [nn.Conv2d(width, width, 3, padding=1), nn.LeakyReLU(0.2)]
+                convolutions += 1
+        self.trunk = nn.Sequential(*layers)
+
+
+def deeper(after=(), width=128) -> type:
+    """`compact` as shipped (recipe and generator) with :class:`DeeperDiscriminator`'s network."""
+
+    class Deeper(Compact):
+        def build_discriminator(self, num_classes, image):
+            return DeeperDiscriminator(num_classes, image, after=after, width=width)
+
+    return Deeper
+
+
 VARIANTS = {
     "default": Compact,  # the plugin's networks and recipe as shipped, for reference
     "no_shift": variant(),  # the recipe before the shift
@@ -198,6 +230,11 @@ VARIANTS = {
     # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
+    # the shipped recipe on a deeper or wider discriminator: a stride-1 convolution at 4x4, one at 7x7 as well, or
+    # every convolution 192 channels wide
+    "consistency_10_deeper_4x4": deeper(after=(2,)),
+    "consistency_10_deeper_7x7_4x4": deeper(after=(1, 2)),
+    "consistency_10_width_192": deeper(width=192),
     "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
