@@ -17,9 +17,11 @@ iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN][-2].png` beside the re
 recipe's row of the same key keeps its own; each entry names its file). A setup measured again
 at the same iteration count (and with the same generator loss and batch size
 overrides) replaces its old entry in the results file, unless the plugin's
-recipe has changed since: each entry records the recipe its runs resolved,
-and an entry of an earlier recipe stays, named in the table by the settings
-that differ from what the installed plugin would train now. The others stay.
+recipe or networks have changed since: each entry records the recipe its
+runs resolved and its networks' weight counts, and an entry of an earlier
+recipe or earlier networks stays, named in the table by the settings (or
+counts) that differ from what the installed plugin would train now. The
+others stay.
 `--iterations` overrides the recipes' iteration counts (the table then says so);
 `--generator-loss` overrides the semi-supervised runs' generator objective, so
 that a recipe's past default stays measurable beside its present one (the
@@ -50,6 +52,7 @@ from sganctl.config import RECIPE_FIELDS, TrainConfig
 from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
 from sganctl.plugins import Registry
+from sganctl.preprocess import image_spec_for
 from sganctl.training import train
 
 SETUPS = {
@@ -155,6 +158,7 @@ def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: li
     if args.batch_size:
         entry["batch_size"] = args.batch_size
     entry["recipe"] = ssl[0]["recipe"]  # the semi-supervised runs'; the baseline ignores the generator's settings
+    entry["networks"] = plugin_networks(setup["arch"])  # the plugin this process imported, so the one that trained
     entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
     for part in ("semi_supervised", "supervised_only"):
         for row in entry[part]["per_seed"]:
@@ -194,9 +198,10 @@ def curves_name(entry: dict, old_rows: list) -> str:
 
 
 def measured_again(new: dict, old: dict) -> bool:
-    """Whether ``new`` replaces ``old`` in the results file: the same key, and the same recipe where ``old``
-    recorded one (entries written before recipes were recorded are replaced as they always were)."""
-    return result_key(new) == result_key(old) and old.get("recipe") in (None, new.get("recipe"))
+    """Whether ``new`` replaces ``old`` in the results file: the same key, and the same recipe and networks where
+    ``old`` recorded them (entries written before they were recorded are replaced as they always were)."""
+    return (result_key(new) == result_key(old) and old.get("recipe") in (None, new.get("recipe"))
+            and old.get("networks") in (None, new.get("networks")))
 
 
 def setup_label(entry: dict) -> str:
@@ -217,6 +222,23 @@ def plugin_recipe(arch: str) -> dict:
     return recipe_record(TrainConfig(arch=arch).with_recipe(Registry().get(arch).recipe))
 
 
+@functools.cache
+def plugin_networks(arch: str) -> dict:
+    """The installed plugin's networks for MNIST as weight counts: a plugin can change its layers without
+    changing a recipe setting, and the count shows it."""
+    registry = Registry()
+    architecture = registry.get(arch)
+    image = image_spec_for(architecture, (1, 28, 28))
+    built = {"discriminator": registry.build_discriminator(arch, 10, image),
+             "generator": registry.build_generator(arch, architecture.recipe.z_dim, image)}
+    return {name: sum(p.numel() for p in module.parameters()) for name, module in built.items()}
+
+
+def current_networks(entry: dict) -> dict:
+    """The networks the harness would train this entry's setup with now."""
+    return plugin_networks(SETUPS[entry["setup"]]["arch"])
+
+
 def current_recipe(entry: dict) -> dict:
     """What the harness would train this entry's setup with now: the plugin's recipe under the entry's overrides."""
     recipe = {**plugin_recipe(SETUPS[entry["setup"]]["arch"]), "iterations": entry["iterations"]}
@@ -227,8 +249,10 @@ def current_recipe(entry: dict) -> dict:
     return recipe
 
 
-def row_labels(results: list, current: Callable[[dict], dict] = current_recipe) -> list:
-    """Each row's name; a row measured with a recipe the plugin has since changed says which settings it used."""
+def row_labels(results: list, current: Callable[[dict], dict] = current_recipe,
+               networks: Callable[[dict], dict] = current_networks) -> list:
+    """Each row's name; a row measured with a recipe the plugin has since changed says which settings it used,
+    and one measured with other networks, their weight counts."""
     labels = []
     for entry in results:
         label = setup_label(entry)
@@ -237,15 +261,21 @@ def row_labels(results: list, current: Callable[[dict], dict] = current_recipe) 
             earlier = [f"{name} {json.dumps(value)}" for name, value in entry["recipe"].items()
                        if now.get(name) != value]
             label += f" (earlier recipe: {', '.join(earlier)})" if earlier else ""
+        if entry.get("networks"):  # nor can rows written before entries recorded their networks
+            now = networks(entry)
+            earlier = [f"{name} of {count:,} weights" for name, count in entry["networks"].items()
+                       if now.get(name) != count]
+            label += f" (earlier networks: {', '.join(earlier)})" if earlier else ""
         labels.append(label)
     return labels
 
 
-def markdown_table(results: list, current: Callable[[dict], dict] = current_recipe) -> str:
+def markdown_table(results: list, current: Callable[[dict], dict] = current_recipe,
+                   networks: Callable[[dict], dict] = current_networks) -> str:
     """The BENCHMARKS.md table of a results file."""
     lines = ["| setup | iterations | seeds | semi-supervised | supervised only | gain | wall s (SSL, all seeds) |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    for e, label in zip(results, row_labels(results, current)):
+    for e, label in zip(results, row_labels(results, current, networks)):
         ssl, base = e["semi_supervised"], e["supervised_only"]
 
         def cell(part):

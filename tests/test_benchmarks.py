@@ -112,6 +112,7 @@ def test_a_row_spells_out_the_recipes_iteration_count_so_its_commands_survive_a_
     assert all("run_dir" not in r and "recipe" not in r
                for r in entry["semi_supervised"]["per_seed"] + entry["supervised_only"]["per_seed"])
     assert entry["recipe"] == {"generator_loss": "non-saturating", "consistency": 0.5}, "the first SSL run's"
+    assert entry["networks"] == accuracy.plugin_networks("mlp")
 
 
 def test_a_setup_whose_recipe_changed_keeps_its_earlier_row_named_by_what_differed(tmp_path):
@@ -130,6 +131,34 @@ def test_a_setup_whose_recipe_changed_keeps_its_earlier_row_named_by_what_differ
     assert [line.split(" | ")[:4] for line in table[2:]] == [
         ["| compact-100 (earlier recipe: consistency 0.0)", "4000", "0", "96.68%"],
         ["| compact-100", "4000", "0", "97.70%"]]
+
+
+def test_a_setup_whose_networks_changed_keeps_its_earlier_row_named_by_their_weight_counts(tmp_path):
+    path, recipe = tmp_path / "results.json", {"consistency": 10.0}
+    shallow, deep = {"discriminator": 316938, "generator": 7}, {"discriminator": 612106, "generator": 7}
+    results_file.merge_rows(path, [{**_entry("compact-100", 8000, 0.9837), "recipe": recipe, "networks": shallow}],
+                            accuracy.measured_again)
+    results_file.merge_rows(path, [{**_entry("compact-100", 8000, 0.9870), "recipe": recipe, "networks": deep}],
+                            accuracy.measured_again)
+    results_file.merge_rows(path, [{**_entry("compact-100", 8000, 0.9880), "recipe": recipe, "networks": deep}],
+                            accuracy.measured_again)
+    rows = json.loads(path.read_text())
+    assert [r["semi_supervised"]["mean"] for r in rows] == [0.9837, 0.9880], "the same networks replace their row"
+    table = accuracy.markdown_table(rows, current=lambda entry: recipe, networks=lambda entry: deep).splitlines()
+    assert [line.split(" | ")[0] for line in table[2:]] == [
+        "| compact-100 (earlier networks: discriminator of 316,938 weights)", "| compact-100"]
+    assert accuracy.curves_name(rows[1], rows) == "compact-100-8000-2.png"  # the earlier row keeps its picture
+
+
+def test_the_installed_plugins_networks_are_counted_as_built_for_mnist():
+    from sganctl_compact import Compact, CompactDiscriminator
+
+    from sganctl.api import ImageSpec
+    three = CompactDiscriminator(10, ImageSpec(1, 28, 28), deepen_after=())
+    counted = accuracy.plugin_networks("compact")
+    assert counted["discriminator"] == sum(p.numel() for p in three.parameters()) + 2 * (128 * 128 * 9 + 128)
+    generator = Compact().build_generator(Compact.recipe.z_dim, ImageSpec(1, 28, 28))
+    assert counted["generator"] == sum(p.numel() for p in generator.parameters())
 
 
 def test_the_table_compares_a_rows_recipe_with_the_installed_plugins_under_the_rows_overrides():

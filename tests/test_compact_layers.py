@@ -1,4 +1,4 @@
-"""The `compact` plugin's random shift: what it does to a batch, and that evaluation never sees it."""
+"""The `compact` plugin's discriminator: its random shift (what it does to a batch, never in evaluation) and its layers."""
 
 import torch
 from sganctl_compact import Compact, CompactDiscriminator, RandomShift
@@ -62,3 +62,17 @@ def test_the_discriminator_sees_shifted_images_while_training():
     discriminator, x = CompactDiscriminator(10, image, dropout=0.0), torch.randn(16, 1, 28, 28)
     seen = discriminator.train()(x).logits
     assert not torch.allclose(seen, discriminator.eval()(x).logits)  # dropout is off: only the shift differs
+
+
+def test_the_discriminator_refines_the_7x7_and_4x4_grids_and_can_be_the_tutorials_three_convolutions():
+    image = ImageSpec(1, 28, 28)
+
+    def strides(discriminator):
+        return [m.stride[0] for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
+
+    shipped = Compact().build_discriminator(10, image)
+    assert strides(shipped) == [2, 2, 1, 2, 1]
+    assert strides(CompactDiscriminator(10, image, deepen_after=())) == [2, 2, 2]
+    assert strides(CompactDiscriminator(10, image, deepen_after=(0,))) == [2, 1, 2, 2]
+    assert shipped.classify.in_features == 128 * 4 * 4  # stride-1 convolutions keep the grid
+    assert shipped.eval()(torch.randn(3, 1, 28, 28)).logits.shape == (3, 10)

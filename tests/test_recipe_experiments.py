@@ -34,7 +34,7 @@ def test_every_variant_builds_networks_of_the_right_shapes(script, name):
 
 def test_compact_variants_apply_their_recipe_overrides_and_keep_the_rest():
     style = compact_variants.VARIANTS["mlp_style"].recipe
-    default = compact_variants.VARIANTS["default"].recipe
+    default = compact_variants.ThreeConvolutions.recipe  # the recipe the variant was measured against
     assert (style.generator_loss, style.lr_d, style.lr_g) == ("feature-matching", 1e-3, 1e-3)
     assert (style.iterations, style.ema_decay) == (default.iterations, default.ema_decay)
     assert (style.batch_size, style.labeled_batch_size) == (50, 50)  # the batches they were measured with
@@ -72,15 +72,16 @@ def test_affine_variants_are_the_shipped_recipe_with_a_random_turn_after_the_shi
 
 
 def test_consistency_variants_of_the_shipped_networks_change_only_the_recipe_fields_their_names_give():
-    shipped = compact_variants.Compact.recipe
+    shipped = compact_variants.ThreeConvolutions.recipe
     # the recipe they were measured against; a change to the plugin would silently change these variants
     assert (shipped.consistency, shipped.consistency_rampup, shipped.ema_decay, shipped.batch_size,
             shipped.labeled_batch_size, shipped.betas_d, shipped.betas_g, shipped.lr_decay_start) == (
         10.0, 0.0, 0.999, 50, 50, (0.5, 0.999), (0.5, 0.999), 0.5)
+    assert shipped == replace(compact_variants.Compact.recipe, iterations=8000)
     changes = {}
     for name, architecture in compact_variants.VARIANTS.items():
         if name.startswith("consistency_") and (
-                architecture.build_discriminator is compact_variants.Compact.build_discriminator):  # own networks
+                architecture.build_discriminator is compact_variants.ThreeConvolutions.build_discriminator):
             recipe = architecture.recipe
             changes[name] = {field.name: getattr(recipe, field.name) for field in fields(recipe)
                              if getattr(recipe, field.name) != getattr(shipped, field.name)}
@@ -194,7 +195,7 @@ def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_se
                                                   ("consistency_10_dropout_05", "dropout", ("p", 0.5))])
 def test_teacher_variants_with_more_noise_are_the_shipped_recipe_plus_one_regulariser(name, layer, setting):
     architecture = compact_variants.VARIANTS[name]()
-    assert architecture.recipe == compact_variants.Compact.recipe
+    assert architecture.recipe == compact_variants.ThreeConvolutions.recipe
     discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
     assert getattr(discriminator.get_submodule(layer), setting[0]) == setting[1]
     assert discriminator.shift.pixels == 2
@@ -202,14 +203,14 @@ def test_teacher_variants_with_more_noise_are_the_shipped_recipe_plus_one_regula
 
 def test_clean_teacher_variant_skips_shift_and_dropout_only_in_a_training_forward_without_gradients():
     architecture = compact_variants.VARIANTS["consistency_10_clean_teacher"]()
-    assert architecture.recipe == compact_variants.Compact.recipe
+    assert architecture.recipe == compact_variants.ThreeConvolutions.recipe
     discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1)).train()
     images = torch.rand(8, 1, 28, 28) * 2 - 1
     with torch.no_grad():
         clean = discriminator(images).logits
         assert torch.equal(discriminator(images).logits, clean)  # the teacher's view: no randomness left
         assert torch.allclose(discriminator.eval()(images).logits, clean)  # ... and the evaluated classifier's
-    plain = compact_variants.CompactDiscriminator(10, probe_spec(architecture, channels=1))
+    plain = compact_variants.CompactDiscriminator(10, probe_spec(architecture, channels=1), deepen_after=())
     plain.load_state_dict(discriminator.state_dict())
     discriminator.train()
     torch.manual_seed(0)
@@ -224,7 +225,7 @@ def test_clean_teacher_variant_skips_shift_and_dropout_only_in_a_training_forwar
                                                   ("consistency_10_width_192", [2, 2, 2], 192)])
 def test_network_variants_are_the_shipped_recipe_with_stride_1_convolutions_or_wider_ones(name, strides, width):
     architecture = compact_variants.VARIANTS[name]()
-    assert architecture.recipe == compact_variants.Compact.recipe
+    assert architecture.recipe == compact_variants.ThreeConvolutions.recipe
     image = probe_spec(architecture, channels=1)
     discriminator = architecture.build_discriminator(10, image)
     convolutions = [m for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
@@ -235,3 +236,16 @@ def test_network_variants_are_the_shipped_recipe_with_stride_1_convolutions_or_w
     assert kinds == [torch.nn.Conv2d, torch.nn.LeakyReLU] * len(strides)
     assert (discriminator.shift.pixels, discriminator.dropout.p) == (2, 0.4)
     assert discriminator.classify.in_features == width * 4 * 4
+
+
+def test_every_variant_but_the_default_and_the_network_screens_keeps_the_three_convolutions_it_was_measured_on():
+    image = probe_spec(compact_variants.Compact(), channels=1)
+
+    def strides(architecture):
+        trunk = architecture().build_discriminator(10, image).trunk
+        return [m.stride[0] for m in trunk if isinstance(m, torch.nn.Conv2d)]
+
+    for name, architecture in compact_variants.VARIANTS.items():
+        if name != "default" and not any(word in name for word in ("deeper", "width")):
+            assert strides(architecture) == [2, 2, 2], name
+    assert strides(compact_variants.VARIANTS["default"]) == [2, 2, 1, 2, 1]  # the plugin as shipped
