@@ -3,21 +3,23 @@
     python benchmarks/recipes/compact_variants.py --data-dir ../shared/data VARIANT [--iterations 2000] [--seed 0]
         [--holdout 10000] [--lr RATE]
 
-Most variants keep `compact`'s networks (three stride-2 convolutions of 128,
-a dense layer of K logits; the same generator) and change the regularisers
-of the discriminator and the recipe; the `consistency_10_deeper_*` and
-`consistency_10_width_192` variants change the discriminator's convolutions
-instead (:class:`DeeperDiscriminator`). The regularisers: the random shift of the input (the
-plugin's default since it was measured here), a blanked square (cutout), a
-small random turn and zoom (affine), and what made `mlp` work: Gaussian noise
-on the input and hidden layers, weight normalisation, feature matching, Adam
-1e-3. The `consistency_*` variants are the plugin as shipped with the core's
-mean-teacher loss at weight W (`Recipe.consistency`), some with its ramp-up,
-a faster or slower average, more augmentation or dropout, a teacher that
-sees clean images, more unlabelled images per step, Adam's usual first-moment
-decay or a longer learning-rate decay. Except those and `default` (the
-plugin as shipped), variants start from the recipe before the shift and the
-mean teacher: Adam 2e-4, batches of 50, no shift. Trains with 100
+Most variants keep the networks `compact` had until its deeper
+discriminator (:class:`ThreeConvolutions`: three stride-2 convolutions of
+128, a dense layer of K logits; the same generator) and change the
+regularisers of the discriminator and the recipe: the random shift of the
+input (the plugin's default since it was measured here), a blanked square
+(cutout), a small random turn and zoom (affine), and what made `mlp` work:
+Gaussian noise on the input and hidden layers, weight normalisation,
+feature matching, Adam 1e-3. The `consistency_*` variants are that plugin
+with the core's mean-teacher loss at weight W (`Recipe.consistency`), some
+with its ramp-up, a faster or slower average, more augmentation or dropout,
+a teacher that sees clean images, more unlabelled images per step, Adam's
+usual first-moment decay or a longer learning-rate decay; the
+`consistency_10_deeper_*` and `consistency_10_width_192` ones change the
+discriminator's convolutions instead (:class:`DeeperDiscriminator`).
+Except those and `default` (the plugin as installed), variants start from
+the recipe before the shift and the mean teacher: Adam 2e-4, batches of 50,
+no shift. Trains with 100
 labels and prints the final accuracy on 10,000 held-out training images (what
 variants are compared on) and on the test set, with both curves (every 1,000
 iterations).
@@ -217,8 +219,9 @@ VARIANTS = {
     "shift2_fast_cutout_14": variant(shift=2, cutout=14, lr_d=8e-4, lr_g=8e-4),
     # the plugin's networks and recipe (with --iterations 4000) plus a turn of up to 10 degrees and a zoom of 10%
     "shift2_fast_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4),
-    # the plugin plus the core's mean-teacher loss on the unlabelled batch at these weights; 10 has since become
-    # the plugin's own, so `consistency_10` now trains the same as `default`
+    # the plugin plus the core's mean-teacher loss on the unlabelled batch at these weights; 10 then became the
+    # plugin's own, so `consistency_10` is the plugin before its deeper discriminator (`default` until then), and
+    # "the shipped recipe" below is that one
     "consistency_1": recipe_variant(ThreeConvolutions, consistency=1.0),
     "consistency_3": recipe_variant(ThreeConvolutions, consistency=3.0),
     "consistency_10": recipe_variant(ThreeConvolutions, consistency=10.0),
@@ -230,7 +233,7 @@ VARIANTS = {
     # the warm-up reaches 0.995 (iteration ~1,790), where the default's warm-up horizon is about n / 9
     "consistency_10_ema_0995": recipe_variant(ThreeConvolutions, ema_decay=0.995),
     # ... and one meant to forget more slowly; but the average's warm-up, min(decay, (1 + n) / (10 + n)), stays
-    # below 0.999 until ~9,000 updates, so in shorter runs this trains exactly as `default` (BENCHMARKS.md)
+    # below 0.999 until ~9,000 updates, so in shorter runs this trains exactly as `consistency_10` (BENCHMARKS.md)
     "consistency_10_ema_09995": recipe_variant(ThreeConvolutions, ema_decay=0.9995),
     # the shipped recipe with a stronger teacher loss, ramped up over the first quarter so that it does not collapse
     "consistency_20_rampup_25": recipe_variant(ThreeConvolutions, consistency=20.0, consistency_rampup=0.25),
@@ -247,12 +250,12 @@ VARIANTS = {
     # the plugin as shipped (mean teacher at 10) plus the turn and zoom: student and teacher each see their own
     "consistency_10_affine_10": variant(shift=2, affine=(10, 0.1), lr_d=8e-4, lr_g=8e-4, consistency=10.0),
     "consistency_10_input_noise_03": variant(shift=2, input_noise=0.3, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
-    # the shipped recipe on a deeper or wider discriminator: a stride-1 convolution at 4x4, one at 7x7 as well, or
-    # every convolution 192 channels wide
+    "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
+    # the shipped recipe on a deeper or wider discriminator (`deepen_after=(1, 2)` became the plugin's): a
+    # stride-1 convolution at 4x4, one at 7x7 as well, or every convolution 192 channels wide
     "consistency_10_deeper_4x4": deeper(after=(2,)),
     "consistency_10_deeper_7x7_4x4": deeper(after=(1, 2)),
     "consistency_10_width_192": deeper(width=192),
-    "consistency_10_cutout_8": variant(shift=2, cutout=8, lr_d=8e-4, lr_g=8e-4, consistency=10.0),
 }
 globals().update(VARIANTS)  # so that `compact_variants:NAME` resolves as an --arch
 
