@@ -129,13 +129,27 @@ def rebuild(ckpt: Checkpoint, which: str, registry: Registry) -> nn.Module:
 
 def load_weights(ckpt: Checkpoint, which: str, module: nn.Module) -> nn.Module:
     """Load one network's weights strictly; a mismatch names the plugin version that made them."""
+    state = ckpt.state(which)
     try:
-        module.load_state_dict(ckpt.state(which), strict=True)
+        module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         plugin = ckpt.meta.get("plugin", {})
-        first = str(exc).strip().splitlines()[0]
         raise SganctlError(
             f"{ckpt.path}: its {which} weights do not fit architecture '{ckpt.meta['arch']}' as installed "
-            f"(checkpoint made with {plugin.get('package')} {plugin.get('version')}): {first}"
+            f"(checkpoint made with {plugin.get('package')} {plugin.get('version')}; "
+            f"{_difference(module, state) or str(exc).strip().splitlines()[-1].strip()}); "
+            f"load it where that version is installed, or train the run again"
         ) from None
     return module
+
+
+def _difference(module: nn.Module, state: dict) -> str:
+    """Which tensors a network lacks, has extra or has in another shape, against a checkpoint's: a few names each."""
+    expected = module.state_dict()
+    differences = {
+        "missing": [k for k in expected if k not in state],
+        "unexpected": [k for k in state if k not in expected],
+        "other shape": [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)],
+    }
+    return ", ".join(f"{kind}: {' '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
+                     for kind, keys in differences.items() if keys)

@@ -60,8 +60,11 @@ def test_weights_of_another_architecture_do_not_fit(saved, tmp_path):
     path, _, _, registry = saved
     loaded = checkpoint.load(path)
     loaded.meta = {**loaded.meta, "arch": "mlp"}
-    with pytest.raises(SganctlError, match="do not fit architecture 'mlp'"):
+    with pytest.raises(SganctlError, match="do not fit architecture 'mlp'") as refused:
         checkpoint.rebuild(loaded, "discriminator", registry)
+    assert str(refused.value).endswith("load it where that version is installed, or train the run again")
+    assert "missing: " in str(refused.value) and "unexpected: " in str(refused.value)  # names what differs
+    assert "\n" not in str(refused.value)
 
 
 def test_missing_file(tmp_path):
