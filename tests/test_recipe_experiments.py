@@ -220,6 +220,11 @@ def test_clean_teacher_variant_skips_shift_and_dropout_only_in_a_training_forwar
     assert not torch.allclose(student, clean)
 
 
+def convolution_strides(discriminator) -> list:
+    """The stride of each convolution in a `compact`-style trunk, in order: 2 for a stride-2 one, 1 for a refining one."""
+    return [m.stride[0] for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
+
+
 @pytest.mark.parametrize("name, strides, width", [("consistency_10_deeper_4x4", [2, 2, 2, 1], 128),
                                                   ("consistency_10_deeper_7x7_4x4", [2, 2, 1, 2, 1], 128),
                                                   ("consistency_10_width_192", [2, 2, 2], 192)])
@@ -228,9 +233,8 @@ def test_network_variants_are_the_shipped_recipe_with_stride_1_convolutions_or_w
     assert architecture.recipe == compact_variants.ThreeConvolutions.recipe
     image = probe_spec(architecture, channels=1)
     discriminator = architecture.build_discriminator(10, image)
-    convolutions = [m for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
-    assert [c.stride[0] for c in convolutions] == strides
-    assert {c.out_channels for c in convolutions} == {width}
+    assert convolution_strides(discriminator) == strides
+    assert {m.out_channels for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)} == {width}
     # each convolution is followed by its LeakyReLU; the shift, the dropout and the 4x4 grid of features stay
     kinds = [type(m) for m in discriminator.trunk if not isinstance(m, torch.nn.Flatten)]
     assert kinds == [torch.nn.Conv2d, torch.nn.LeakyReLU] * len(strides)
@@ -242,8 +246,7 @@ def test_every_variant_but_the_default_and_the_network_screens_keeps_the_three_c
     image = probe_spec(compact_variants.Compact(), channels=1)
 
     def strides(architecture):
-        trunk = architecture().build_discriminator(10, image).trunk
-        return [m.stride[0] for m in trunk if isinstance(m, torch.nn.Conv2d)]
+        return convolution_strides(architecture().build_discriminator(10, image))
 
     for name, architecture in compact_variants.VARIANTS.items():
         if name != "default" and not any(word in name for word in ("deeper", "width")):
