@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import safetensors
@@ -134,13 +135,24 @@ def load_weights(ckpt: Checkpoint, which: str, module: nn.Module) -> nn.Module:
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         plugin = ckpt.meta.get("plugin", {})
+        package, version = plugin.get("package"), plugin.get("version")
+        same = version is not None and _installed_version(package) == version
         raise SganctlError(
             f"{ckpt.path}: its {which} weights do not fit architecture '{ckpt.meta['arch']}' as installed "
-            f"(checkpoint made with {plugin.get('package')} {plugin.get('version')}; "
+            f"(checkpoint made with {package} {version}{', the version installed' if same else ''}; "
             f"{_difference(module, state) or str(exc).strip().splitlines()[-1].strip()}); "
-            f"load it where that version is installed, or train the run again"
+            + ("its networks changed without a new version number (a development build): train the run again"
+               if same else "load it where that version is installed, or train the run again")
         ) from None
     return module
+
+
+def _installed_version(package: str | None) -> str | None:
+    """The installed version of a plugin's package; None where it is not installed (or the checkpoint names none)."""
+    try:
+        return metadata.version(package) if package else None
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _difference(module: nn.Module, state: dict) -> str:

@@ -1,9 +1,11 @@
 import json
+import re
 
 import pytest
 import safetensors.torch
 import torch
 
+import sganctl
 from sganctl import checkpoint
 from sganctl.errors import SganctlError
 from sganctl.plugins import Registry
@@ -64,6 +66,17 @@ def test_weights_of_another_architecture_do_not_fit(saved, tmp_path):
         checkpoint.rebuild(loaded, "discriminator", registry)
     assert str(refused.value).endswith("load it where that version is installed, or train the run again")
     assert "missing: " in str(refused.value) and "unexpected: " in str(refused.value)  # names what differs
+    assert "\n" not in str(refused.value)
+
+
+def test_weights_from_the_installed_version_that_do_not_fit_ask_for_a_new_run(saved):
+    """No other version would load them (the networks changed under one version number), so the fix is training."""
+    path, _, _, registry = saved
+    loaded = checkpoint.load(path)
+    loaded.meta = {**loaded.meta, "arch": "mlp", "plugin": {**loaded.meta["plugin"], "version": sganctl.__version__}}
+    with pytest.raises(SganctlError, match=re.escape(f"made with sganctl {sganctl.__version__}, the version installed;")) as refused:
+        checkpoint.rebuild(loaded, "discriminator", registry)
+    assert str(refused.value).endswith("without a new version number (a development build): train the run again")
     assert "\n" not in str(refused.value)
 
 
