@@ -242,6 +242,14 @@ def test_network_variants_are_the_shipped_recipe_with_stride_1_convolutions_or_w
     assert discriminator.classify.in_features == width * 4 * 4
 
 
+def test_the_deeper_default_is_the_shipped_plugin_with_a_stride_1_convolution_at_14x14_too():
+    architecture = compact_variants.VARIANTS["default_deeper_14x14"]()
+    assert architecture.recipe == compact_variants.Compact.recipe
+    discriminator = architecture.build_discriminator(10, probe_spec(architecture, channels=1))
+    assert convolution_strides(discriminator) == [2, 1, 2, 1, 2, 1]
+    assert discriminator.classify.in_features == 128 * 4 * 4
+
+
 def test_every_variant_but_the_default_and_the_network_screens_keeps_the_three_convolutions_it_was_measured_on():
     image = probe_spec(compact_variants.Compact(), channels=1)
 
