@@ -53,7 +53,7 @@ def test_compact_variants_start_from_the_recipe_before_the_shift_unless_they_are
     assert shift_and_rate("shift3") == (3, 2e-4)
     assert shift_and_rate("default")[0] == 2
     for name, architecture in compact_variants.VARIANTS.items():  # measured before the recipe took the mean teacher
-        if "consistency" not in name and name != "default":
+        if "consistency" not in name and not name.startswith("default"):  # default_*: the plugin as shipped + one change
             assert architecture.recipe.consistency == 0.0, name
 
 
