@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import safetensors
@@ -22,7 +21,7 @@ from torch import nn
 from .api import ImageSpec
 from .errors import SganctlError
 from .files import atomic_path
-from .plugins import Registry
+from .plugins import Registry, installed_version
 
 FORMAT = "sganctl.checkpoint"
 FORMAT_VERSION = 1
@@ -136,7 +135,7 @@ def load_weights(ckpt: Checkpoint, which: str, module: nn.Module) -> nn.Module:
     except RuntimeError as exc:
         plugin = ckpt.meta.get("plugin", {})
         package, version = plugin.get("package"), plugin.get("version")
-        same = version is not None and _installed_version(package) == version
+        same = version is not None and installed_version(package) == version
         raise SganctlError(
             f"{ckpt.path}: its {which} weights do not fit architecture '{ckpt.meta['arch']}' as installed "
             f"(checkpoint made with {package} {version}{', the version installed' if same else ''}; "
@@ -145,14 +144,6 @@ def load_weights(ckpt: Checkpoint, which: str, module: nn.Module) -> nn.Module:
                if same else "load it where that version is installed, or train the run again")
         ) from None
     return module
-
-
-def _installed_version(package: str | None) -> str | None:
-    """The installed version of a plugin's package; None where it is not installed (or the checkpoint names none)."""
-    try:
-        return metadata.version(package) if package else None
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _difference(module: nn.Module, state: dict) -> str:

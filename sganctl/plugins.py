@@ -51,15 +51,19 @@ class PluginEntry:
         return f"{self.package} {self.version}"
 
 
+def installed_version(package: str | None) -> str | None:
+    """The installed version of a distribution; None where it is not installed (or no name is given)."""
+    try:
+        return metadata.version(package) if package else None
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _version_of(distro) -> str:
     if distro is None:
         return "unknown"
-    if distro.version:
-        return distro.version
-    try:  # an in-tree .egg-info names no version; the installed metadata does
-        return metadata.version(distro.name)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    # an in-tree .egg-info names no version; the installed metadata does
+    return distro.version or installed_version(distro.name) or "unknown"
 
 
 def _normalise(package: str) -> str:
@@ -214,10 +218,7 @@ def direct_entry(target: str) -> PluginEntry:
     top = module.split(".")[0]
     packages = metadata.packages_distributions().get(top, [])
     package = packages[0] if packages else f"unpackaged module {module}"
-    try:
-        version = metadata.version(package) if packages else "-"
-    except metadata.PackageNotFoundError:
-        version = "-"
+    version = (installed_version(package) if packages else None) or "-"
     return PluginEntry(
         name=target, package=package, version=version, target=target,
         entry_point=entrypoints.EntryPoint(target, module, attribute or None), direct=True,
