@@ -2,7 +2,7 @@
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
         [--seeds 0,1,2] [--iterations N] [--generator-loss LOSS] [--batch-size N] [--eval-every 500]
-        [--device auto]
+        [--device auto] [--precision 32] [--jobs 1]
         [--out benchmarks/results.json]
     python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown tables of the results
 
@@ -12,7 +12,7 @@ test accuracy, and writes `benchmarks/results.json` (per-seed and mean±std
 accuracy, iterations, wall seconds, device, sganctl version, and each run's
 test accuracy every --eval-every iterations with its wall time: the
 time/accuracy trade-off) plus one PNG of learning curves per setup and
-iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN][-2].png` beside the results file
+iteration count, `curves/SETUP-ITERATIONS[-LOSS][-batchN][-cuda][-PRECISION][-2].png` beside the results file
 (losses and those test accuracies; monitoring only; numbered where an earlier
 recipe's row of the same key keeps its own; each entry names its file). A setup measured again
 at the same iteration count (and with the same generator loss and batch size
@@ -27,7 +27,12 @@ others stay.
 that a recipe's past default stays measurable beside its present one (the
 baseline has no generator; the table names the override). `--batch-size`
 does the same for the batch sizes, labelled and unlabelled alike, in both
-runs.
+runs. A row's device (cpu, cuda) and `--precision` are part of what it is:
+a GPU row sits beside the CPU row of the same setup and length, and the
+table names them. `--jobs N` trains up to N of a setup's runs at once, each
+in its own process: a GPU left mostly idle by one small-batch run takes
+several; each run's wall seconds then include the sharing (the row records
+how many ran at once, and the table says so).
 Model selection never looks at the test set: the final weights are measured.
 """
 
@@ -36,12 +41,14 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from results_file import merge_rows, read_rows
@@ -53,7 +60,7 @@ from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
 from sganctl.plugins import Registry
 from sganctl.preprocess import image_spec_for
-from sganctl.training import train
+from sganctl.training import PRECISIONS, train
 
 SETUPS = {
     "compact-100": {"arch": "compact", "num_labeled": 100},
@@ -65,11 +72,14 @@ SETUPS = {
 
 
 def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool,
-                generator_loss: str | None = None, batch_size: int | None = None) -> str:
+                generator_loss: str | None = None, batch_size: int | None = None,
+                device: str = "cpu", precision: str | None = None) -> str:
     labels = f"--num-labeled {setup['num_labeled']}" if "num_labeled" in setup else f"--labeled-rate {setup['labeled_rate']}"
     extra = (f" --iterations {iterations}" if iterations else "") + (" --supervised-only" if supervised else "")
     extra += f" --generator-loss {generator_loss}" if generator_loss else ""
     extra += f" --batch-size {batch_size} --labeled-batch-size {batch_size}" if batch_size else ""
+    extra += f" --device {device_kind(device)}" if device_kind(device) != "cpu" else ""
+    extra += f" --precision {precision}" if precision else ""
     return f"sganctl train --arch {setup['arch']} {labels} --seed {seed}{extra} --data-dir ../shared/data"
 
 
@@ -77,7 +87,8 @@ def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
     config = TrainConfig(**setup, seed=seed, iterations=args.iterations, device=args.device, data_dir=args.data_dir,
                          out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9,
                          eval_every=args.eval_every, generator_loss=None if supervised else args.generator_loss,
-                         batch_size=args.batch_size, labeled_batch_size=args.batch_size)
+                         batch_size=args.batch_size, labeled_batch_size=args.batch_size,
+                         precision=args.precision or "32")
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
     row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
@@ -115,6 +126,10 @@ def main():
                         help="Override the recipes' batch sizes (labelled and unlabelled) in both runs.")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", choices=list(PRECISIONS), default=None,
+                        help="Train every run at this precision (default: sganctl's, strict fp32).")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="Train up to this many of a setup's runs at once, each in its own process.")
     parser.add_argument("--out", default="benchmarks/results.json")
     parser.add_argument("--table", action="store_true", help="Print the markdown table of --out and exit.")
     args = parser.parse_args()
@@ -122,13 +137,14 @@ def main():
         print_tables(json.loads(Path(args.out).read_text()))
         return
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     device = str(resolve_device(args.device))
     curves = Path(args.out).parent / "curves"
     with tempfile.TemporaryDirectory() as runs:
         for name in args.setups.split(","):
             setup = SETUPS[name]
-            ssl = [run_one(setup, seed, args, runs, supervised=False) for seed in seeds]
-            base = [run_one(setup, seed, args, runs, supervised=True) for seed in seeds]
+            ssl, base = run_setup(setup, seeds, args, runs)
             run_dirs = [r["run_dir"] for r in ssl + base]
             entry = results_entry(name, seeds, device, args, ssl, base)
             picture = curves / curves_name(entry, read_rows(Path(args.out)))
@@ -140,6 +156,19 @@ def main():
             merge_rows(Path(args.out), [entry], measured_again)
 
 
+def run_setup(setup: dict, seeds: list, args, runs: str) -> tuple[list, list]:
+    """The semi-supervised and the supervised-only run of every seed: in this process one after another, or
+    up to --jobs at once in fresh processes (spawned, as CUDA cannot be used in a forked child)."""
+    plan = [(seed, supervised) for supervised in (False, True) for seed in seeds]
+    if args.jobs == 1:
+        rows = [run_one(setup, seed, args, runs, supervised) for seed, supervised in plan]
+    else:
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            rows = list(pool.map(run_one, *zip(*[(setup, seed, args, runs, supervised)
+                                                 for seed, supervised in plan])))
+    return rows[:len(seeds)], rows[len(seeds):]
+
+
 def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: list) -> dict:
     """One setup's row of the results file, from its semi-supervised and supervised-only runs."""
     setup, iterations = SETUPS[name], ssl[0]["iterations"]
@@ -149,14 +178,19 @@ def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: li
         "semi_supervised": summary(ssl), "supervised_only": summary(base),
         "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
         # the iteration count spelt out, so that the commands still reproduce the row after the recipe's changes
-        "command": command_for(setup, seeds[0], iterations, supervised=False,
-                               generator_loss=args.generator_loss, batch_size=args.batch_size),
-        "baseline_command": command_for(setup, seeds[0], iterations, supervised=True, batch_size=args.batch_size),
+        "command": command_for(setup, seeds[0], iterations, supervised=False, generator_loss=args.generator_loss,
+                               batch_size=args.batch_size, device=device, precision=args.precision),
+        "baseline_command": command_for(setup, seeds[0], iterations, supervised=True, batch_size=args.batch_size,
+                                        device=device, precision=args.precision),
     }
     if args.generator_loss:
         entry["generator_loss"] = ssl[0]["generator_loss"]
     if args.batch_size:
         entry["batch_size"] = args.batch_size
+    if args.precision:
+        entry["precision"] = args.precision
+    if args.jobs > 1:
+        entry["runs_at_once"] = min(args.jobs, 2 * len(seeds))
     entry["recipe"] = ssl[0]["recipe"]  # the semi-supervised runs'; the baseline ignores the generator's settings
     entry["networks"] = plugin_networks(setup["arch"])  # the plugin this process imported, so the one that trained
     entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
@@ -183,16 +217,25 @@ def print_tables(results: list) -> None:
 
 def result_key(entry: dict) -> tuple:
     """Rows of one setup at other iteration counts are other points of its time/accuracy trade-off;
-    rows with an overridden generator loss or batch size are another recipe."""
-    return entry["setup"], entry["iterations"], entry.get("generator_loss"), entry.get("batch_size")
+    rows with an overridden generator loss or batch size are another recipe; rows on another kind of device
+    or at another precision are other measurements of it."""
+    return (entry["setup"], entry["iterations"], entry.get("generator_loss"), entry.get("batch_size"),
+            device_kind(entry.get("device", "cpu")), entry.get("precision"))
+
+
+def device_kind(device: str) -> str:
+    """cpu or cuda: which GPU of a machine ran a row does not make it another measurement."""
+    return device.split(":")[0]
 
 
 def curves_name(entry: dict, old_rows: list) -> str:
-    """SETUP-ITERATIONS[-LOSS][-batchN].png, numbered -2, -3... beside the rows of earlier recipes that the
+    """SETUP-ITERATIONS[-LOSS][-batchN][-cuda][-PRECISION].png, numbered -2, -3... beside the rows of earlier recipes that the
     results file keeps under the same key, so that their pictures are never overwritten."""
+    kind = device_kind(entry.get("device", "cpu"))
     name = f"{entry['setup']}-{entry['iterations']}" + (
         f"-{entry['generator_loss']}" if entry.get("generator_loss") else "") + (
-        f"-batch{entry['batch_size']}" if entry.get("batch_size") else "")
+        f"-batch{entry['batch_size']}" if entry.get("batch_size") else "") + (
+        f"-{kind}" if kind != "cpu" else "") + (f"-{entry['precision']}" if entry.get("precision") else "")
     kept = [r for r in old_rows if result_key(r) == result_key(entry) and not measured_again(entry, r)]
     return f"{name}-{len(kept) + 1}.png" if kept else f"{name}.png"
 
@@ -205,9 +248,14 @@ def measured_again(new: dict, old: dict) -> bool:
 
 
 def setup_label(entry: dict) -> str:
-    """The table's name for a row: the setup, and the generator loss and batch size where the harness overrode them."""
+    """The table's name for a row: the setup, the generator loss and batch size where the harness overrode them,
+    and the device, precision and runs at once where they were not one CPU run at a time."""
     overrides = [f"`--generator-loss {entry['generator_loss']}`"] if entry.get("generator_loss") else []
     overrides += [f"`--batch-size {entry['batch_size']}`"] if entry.get("batch_size") else []
+    kind = device_kind(entry.get("device", "cpu"))
+    overrides += [kind] if kind != "cpu" else []
+    overrides += [f"`--precision {entry['precision']}`"] if entry.get("precision") else []
+    overrides += [f"{entry['runs_at_once']} runs at once"] if entry.get("runs_at_once") else []
     return f"{entry['setup']} ({', '.join(overrides)})" if overrides else entry["setup"]
 
 
