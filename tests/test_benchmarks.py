@@ -96,7 +96,8 @@ def test_only_the_semi_supervised_command_carries_the_generator_loss():
 
 
 def test_a_row_spells_out_the_recipes_iteration_count_so_its_commands_survive_a_new_default():
-    args = argparse.Namespace(iterations=None, generator_loss=None, batch_size=None, eval_every=500)
+    args = argparse.Namespace(iterations=None, generator_loss=None, batch_size=None, eval_every=500, precision=None,
+                              jobs=1)
 
     def run(seed, accuracy_):
         return {"seed": seed, "accuracy": accuracy_, "iterations": 40000, "seconds": 10.0, "run_dir": "runs/x",
@@ -108,7 +109,7 @@ def test_a_row_spells_out_the_recipes_iteration_count_so_its_commands_survive_a_
     assert " --iterations 40000 " in entry["command"] and " --iterations 40000 " in entry["baseline_command"]
     assert entry["baseline_command"].endswith("--supervised-only --data-dir ../shared/data")
     assert entry["gain"] == pytest.approx(0.235)
-    assert "generator_loss" not in entry and "batch_size" not in entry
+    assert not {"generator_loss", "batch_size", "precision", "runs_at_once"} & set(entry)
     assert all("run_dir" not in r and "recipe" not in r
                for r in entry["semi_supervised"]["per_seed"] + entry["supervised_only"]["per_seed"])
     assert entry["recipe"] == {"generator_loss": "non-saturating", "consistency": 0.5}, "the first SSL run's"
@@ -200,9 +201,12 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
     """Two seeds of a tiny setup: every field the issue asks of a row, the curves PNG, and the printed table."""
     out = tmp_path / "results.json"
     common = [sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir), "--out", str(out)]
+    # two runs at once, each in a spawned process: the rows still come back in seed order
     subprocess.run(common + ["--setups", "mlp-100", "--seeds", "0,1", "--iterations", "20", "--eval-every", "10",
-                             "--device", "cpu"], check=True, capture_output=True, text=True, env=isolated_env)
+                             "--device", "cpu", "--jobs", "2"], check=True, capture_output=True, text=True,
+                   env=isolated_env)
     [row] = json.loads(out.read_text())
+    assert row["runs_at_once"] == 2 and "precision" not in row
     assert (row["setup"], row["arch"], row["dataset"], row["num_labeled"]) == ("mlp-100", "mlp", "mnist", 100)
     assert (row["seeds"], row["iterations"], row["device"], row["sganctl"]) == ([0, 1], 20, "cpu", sganctl.__version__)
     for part in ("semi_supervised", "supervised_only"):
@@ -218,18 +222,49 @@ def test_the_accuracy_harness_end_to_end_writes_results_curves_and_its_table(tmp
     assert row["recipe"] == {**json.loads(json.dumps(asdict(MLP.recipe))), "iterations": 20,
                              "labeled_batch_size": MLP.recipe.labeled_batch_size or MLP.recipe.batch_size}
     table = subprocess.run(common + ["--table"], check=True, capture_output=True, text=True, env=isolated_env).stdout
-    assert table.splitlines()[2].startswith("| mlp-100 | 20 | 0, 1 |")
-    assert "mlp-100, 20 iterations:" in table
+    assert table.splitlines()[2].startswith("| mlp-100 (2 runs at once) | 20 | 0, 1 |")
+    assert "mlp-100 (2 runs at once), 20 iterations:" in table
     # the same setup with the generator loss overridden: a row of its own, the runs trained with that loss
     subprocess.run(common + ["--setups", "mlp-100", "--seeds", "0", "--iterations", "20", "--eval-every", "10",
                              "--device", "cpu", "--generator-loss", "feature-matching"],
                    check=True, capture_output=True, text=True, env=isolated_env)
     default, overridden = json.loads(out.read_text())
+    assert "runs_at_once" not in overridden  # one run at a time, in the harness's own process
     assert "generator_loss" not in default and overridden["generator_loss"] == "feature-matching"
     assert overridden["recipe"] == {**default["recipe"], "generator_loss": "feature-matching"}
     assert overridden["command"].endswith("--iterations 20 --generator-loss feature-matching --data-dir ../shared/data")
     assert "--generator-loss" not in overridden["baseline_command"]
     assert (tmp_path / "curves" / "mlp-100-20-feature-matching.png").is_file()
+
+
+def test_a_gpu_row_sits_beside_the_cpu_row_and_the_table_names_its_device_precision_and_runs_at_once(tmp_path):
+    path = tmp_path / "results.json"
+    cpu = {**_entry("compact-100", 7500, 0.99), "device": "cpu"}
+    gpu = {**_entry("compact-100", 7500, 0.98), "device": "cuda:0", "precision": "tf32", "runs_at_once": 6}
+    results_file.merge_rows(path, [cpu], accuracy.measured_again)
+    results_file.merge_rows(path, [gpu], accuracy.measured_again)
+    results_file.merge_rows(path, [{**gpu, "device": "cuda:1"}], accuracy.measured_again)  # another GPU: again
+    rows = json.loads(path.read_text())
+    assert [r["device"] for r in rows] == ["cpu", "cuda:1"]
+    assert [line.split(" | ")[0] for line in accuracy.markdown_table(rows).splitlines()[2:]] == [
+        "| compact-100", "| compact-100 (cuda, `--precision tf32`, 6 runs at once)"]
+    assert accuracy.curves_name(gpu, rows) == "compact-100-7500-cuda-tf32.png"
+    assert accuracy.curves_name(cpu, rows) == "compact-100-7500.png"
+
+
+def test_commands_of_a_gpu_row_name_its_device_and_precision_and_a_cpu_rows_do_not():
+    setup = accuracy.SETUPS["dcgan-20pct"]
+    assert accuracy.command_for(setup, 0, 4700, False, device="cuda:0", precision="tf32").endswith(
+        "--iterations 4700 --device cuda --precision tf32 --data-dir ../shared/data")
+    assert accuracy.command_for(setup, 0, 4700, True, device="cpu") == (
+        "sganctl train --arch dcgan --labeled-rate 0.2 --seed 0 --iterations 4700 --supervised-only "
+        "--data-dir ../shared/data")
+
+
+def test_the_harness_refuses_fewer_than_one_job(isolated_env):
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", "x", "--jobs", "0"],
+                          check=False, capture_output=True, text=True, env=isolated_env)
+    assert done.returncode == 2 and "--jobs must be at least 1, got 0" in done.stderr
 
 
 def test_the_table_ends_quietly_when_its_reader_stops_early(tmp_path):

@@ -146,7 +146,8 @@ def test_cutout_variants_cut_after_the_shift_with_the_faster_adam():
 
 
 def test_dcgan_variants_change_only_the_averaging_the_schedule_and_the_teacher():
-    default = dcgan_variants.VARIANTS["default"].recipe
+    default = dcgan_variants.VARIANTS["constant"].recipe  # what they were measured against
+    assert replace(default, ema_decay=0.999, consistency=10.0) == dcgan_variants.DCGAN.recipe  # the screen's winner
     averaged = dcgan_variants.VARIANTS["ema_lr_decay"].recipe
     assert (default.ema_decay, default.lr_decay_start) == (0.0, 1.0)
     assert (averaged.ema_decay, averaged.lr_decay_start) == (0.999, 0.5)
@@ -155,6 +156,8 @@ def test_dcgan_variants_change_only_the_averaging_the_schedule_and_the_teacher()
     taught = dcgan_variants.VARIANTS["ema_consistency_10"].recipe
     assert replace(taught, ema_decay=0.0, consistency=0.0) == default and taught.ema_decay == 0.999
     assert taught.consistency == 10.0  # the weight it was measured with, whatever compact's recipe becomes
+    both = dcgan_variants.VARIANTS["ema_lr_decay_consistency_10"].recipe
+    assert replace(both, lr_decay_start=1.0) == taught
 
 
 def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():

@@ -37,6 +37,8 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
                         help=f"labelled images, class-balanced (default: {num_labeled})")
     parser.add_argument("--lr", type=float, default=None, help="both learning rates (default: the variant's recipe)")
     parser.add_argument("--batch", type=int, default=None, help="both batch sizes (default: the variant's recipe)")
+    parser.add_argument("--device", default="cpu", help="where to train (default: cpu, where the rows were measured)")
+    parser.add_argument("--precision", default="32", help="sganctl's --precision (default: strict fp32)")
     parser.add_argument("--holdout", type=int, default=10_000,
                         help="training images set aside to compare variants on (default: 10,000)")
     args = parser.parse_args()
@@ -45,7 +47,7 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         result = train(TrainConfig(arch=arch, num_labeled=args.num_labeled, seed=args.seed, iterations=args.iterations,
-                                   device="cpu", data_dir=args.data_dir, out=out, checkpoint_every=10**9,
+                                   device=args.device, precision=args.precision, data_dir=args.data_dir, out=out, checkpoint_every=10**9,
                                    log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
                                    batch_size=args.batch, labeled_batch_size=args.batch, holdout=args.holdout),
                        log=lambda message: None)
@@ -58,4 +60,5 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
                       "num_labeled": result.config.num_labeled,
                       "holdout": args.holdout, "holdout_accuracy": result.holdout and result.holdout.accuracy,
                       "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
+                      "device": str(result.config.device), "precision": args.precision,
                       "holdout_curve": curve("holdout_accuracy"), "test_curve": curve("test_accuracy")}))

@@ -6,7 +6,8 @@ K+1 outputs. Subtracting the fake output from the K class outputs gives
 logits for which the core's "logsumexp" objective equals the K+1-way softmax
 (softmax is shift-invariant). Generator: transposed convolutions with batch
 norm and ReLU from 4x4 to 64x64, tanh. Generator loss: the fake loss plus
-feature matching on the pooled features.
+feature matching on the pooled features. The classifier evaluated is a moving
+average of the discriminator, which also teaches it the unlabelled images.
 """
 
 from torch import nn
@@ -59,7 +60,8 @@ class DCGANGenerator(nn.Module):
 
 class DCGAN(Architecture):
     name = "dcgan"
-    description = "DCGAN-style convs, K+1 outputs, global average pooling, feature matching; 64x64"
+    description = ("DCGAN-style convs, K+1 outputs, global average pooling, feature matching, mean teacher "
+                   "on unlabelled images; 64x64")
     channels_last = True  # no .view of a convolution output (nn.Flatten reshapes), so channels-last is safe
     image_size = (64, 64)
     recipe = Recipe(
@@ -73,6 +75,12 @@ class DCGAN(Architecture):
         betas_g=(0.5, 0.999),
         unsupervised="logsumexp",
         generator_loss="non-saturating+feature-matching",
+        # the evaluated classifier is an EMA of D, which also teaches it the unlabelled images (compact's mean
+        # teacher): held out at 4,700 iterations on a GPU it beat constant Adam without an average, the average
+        # with decaying rates, and all three together, with 100 labels (84.44% against 80.16%, seed 0) and with
+        # 12,000 (97.66% against 97.30%, seeds 0 and 1) (BENCHMARKS.md)
+        ema_decay=0.999,
+        consistency=10.0,
     )
 
     def build_generator(self, z_dim: int, image: ImageSpec) -> nn.Module:
