@@ -51,6 +51,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import torch
 from results_file import merge_rows, read_rows
 
 from sganctl import __version__
@@ -144,7 +145,7 @@ def main():
     with tempfile.TemporaryDirectory() as runs:
         for name in args.setups.split(","):
             setup = SETUPS[name]
-            ssl, base = run_setup(setup, seeds, args, runs)
+            ssl, base = run_setup(setup, seeds, args, runs, device)
             run_dirs = [r["run_dir"] for r in ssl + base]
             entry = results_entry(name, seeds, device, args, ssl, base)
             picture = curves / curves_name(entry, read_rows(Path(args.out)))
@@ -156,17 +157,26 @@ def main():
             merge_rows(Path(args.out), [entry], measured_again)
 
 
-def run_setup(setup: dict, seeds: list, args, runs: str) -> tuple[list, list]:
+def run_setup(setup: dict, seeds: list, args, runs: str, device: str) -> tuple[list, list]:
     """The semi-supervised and the supervised-only run of every seed: in this process one after another, or
     up to --jobs at once in fresh processes (spawned, as CUDA cannot be used in a forked child)."""
     plan = [(seed, supervised) for supervised in (False, True) for seed in seeds]
     if args.jobs == 1:
         rows = [run_one(setup, seed, args, runs, supervised) for seed, supervised in plan]
     else:
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # on the CPU the runs share its cores instead of each taking them all
+        threads = max(1, (os.cpu_count() or 1) // args.jobs) if device_kind(device) == "cpu" else None
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=share_cpu, initargs=(threads,)) as pool:
             rows = list(pool.map(run_one, *zip(*[(setup, seed, args, runs, supervised)
                                                  for seed, supervised in plan])))
     return rows[:len(seeds)], rows[len(seeds):]
+
+
+def share_cpu(threads: int | None) -> None:
+    """A pool process's torch threads: its share of the cores when the runs train on the CPU."""
+    if threads:
+        torch.set_num_threads(threads)
 
 
 def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: list) -> dict:

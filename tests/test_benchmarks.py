@@ -261,6 +261,17 @@ def test_commands_of_a_gpu_row_name_its_device_and_precision_and_a_cpu_rows_do_n
         "--data-dir ../shared/data")
 
 
+def test_runs_at_once_on_the_cpu_share_its_cores_and_on_a_gpu_keep_torchs_default():
+    before = torch.get_num_threads()
+    try:
+        accuracy.share_cpu(None)
+        assert torch.get_num_threads() == before
+        accuracy.share_cpu(1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_the_harness_refuses_fewer_than_one_job(isolated_env):
     done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", "x", "--jobs", "0"],
                           check=False, capture_output=True, text=True, env=isolated_env)
