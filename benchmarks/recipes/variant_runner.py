@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sganctl.config import TrainConfig
-from sganctl.training import train
+from sganctl.training import PRECISIONS, train
 
 
 def recipe_variant(architecture: type, **overrides) -> type:
@@ -38,7 +38,8 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
     parser.add_argument("--lr", type=float, default=None, help="both learning rates (default: the variant's recipe)")
     parser.add_argument("--batch", type=int, default=None, help="both batch sizes (default: the variant's recipe)")
     parser.add_argument("--device", default="cpu", help="where to train (default: cpu, where the rows were measured)")
-    parser.add_argument("--precision", default="32", help="sganctl's --precision (default: strict fp32)")
+    parser.add_argument("--precision", default="32", choices=list(PRECISIONS),
+                        help="sganctl's --precision (default: strict fp32)")
     parser.add_argument("--holdout", type=int, default=10_000,
                         help="training images set aside to compare variants on (default: 10,000)")
     args = parser.parse_args()
@@ -47,7 +48,8 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         result = train(TrainConfig(arch=arch, num_labeled=args.num_labeled, seed=args.seed, iterations=args.iterations,
-                                   device=args.device, precision=args.precision, data_dir=args.data_dir, out=out, checkpoint_every=10**9,
+                                   device=args.device, precision=args.precision, data_dir=args.data_dir, out=out,
+                                   checkpoint_every=10**9,
                                    log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
                                    batch_size=args.batch, labeled_batch_size=args.batch, holdout=args.holdout),
                        log=lambda message: None)
