@@ -89,7 +89,7 @@ def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
                          out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9,
                          eval_every=args.eval_every, generator_loss=None if supervised else args.generator_loss,
                          batch_size=args.batch_size, labeled_batch_size=args.batch_size,
-                         precision=args.precision or "32")
+                         precision=args.precision or TrainConfig.precision)
     started = time.perf_counter()
     result = train(config, log=lambda message: None)
     row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
@@ -168,8 +168,8 @@ def run_setup(setup: dict, seeds: list, args, runs: str, device: str) -> tuple[l
         threads = max(1, (os.cpu_count() or 1) // args.jobs) if device_kind(device) == "cpu" else None
         with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=share_cpu, initargs=(threads,)) as pool:
-            rows = list(pool.map(run_one, *zip(*[(setup, seed, args, runs, supervised)
-                                                 for seed, supervised in plan])))
+            futures = [pool.submit(run_one, setup, seed, args, runs, supervised) for seed, supervised in plan]
+            rows = [future.result() for future in futures]
     return rows[:len(seeds)], rows[len(seeds):]
 
 

@@ -38,7 +38,7 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
     parser.add_argument("--lr", type=float, default=None, help="both learning rates (default: the variant's recipe)")
     parser.add_argument("--batch", type=int, default=None, help="both batch sizes (default: the variant's recipe)")
     parser.add_argument("--device", default="cpu", help="where to train (default: cpu, where the rows were measured)")
-    parser.add_argument("--precision", default="32", choices=list(PRECISIONS),
+    parser.add_argument("--precision", default=TrainConfig.precision, choices=list(PRECISIONS),
                         help="sganctl's --precision (default: strict fp32)")
     parser.add_argument("--holdout", type=int, default=10_000,
                         help="training images set aside to compare variants on (default: 10,000)")
