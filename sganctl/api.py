@@ -112,6 +112,34 @@ class DiscriminatorOutput(NamedTuple):
     real_fake: torch.Tensor | None = None
 
 
+class RandomShift(nn.Module):
+    """Moves each image by up to ``pixels`` rows and columns while training (edges repeated); identity in eval.
+
+    Meant as a discriminator's first step: it moves labelled, unlabelled and
+    generated images alike (translation as in DiffAugment, Zhao et al. 2020),
+    so a few labelled images can no longer be learnt pixel by pixel while the
+    generator is still judged against real images moved the same way. It has
+    no weights, so checkpoints are the same with or without it. The built-in
+    `compact` uses it (BENCHMARKS.md has the measurements).
+    """
+
+    def __init__(self, pixels: int):
+        super().__init__()
+        self.pixels = pixels
+
+    def forward(self, x):
+        if not self.training or not self.pixels:
+            return x
+        n, _, height, width = x.shape
+        padded = nn.functional.pad(x, (self.pixels,) * 4, mode="replicate")
+        offsets = torch.randint(0, 2 * self.pixels + 1, (2, n, 1), device=x.device)
+        rows = (offsets[0] + torch.arange(height, device=x.device))[:, :, None]
+        cols = (offsets[1] + torch.arange(width, device=x.device))[:, None, :]
+        batch = torch.arange(n, device=x.device)[:, None, None]
+        # indexing with three tensors around a slice puts the channels last: [N, H, W, C]
+        return padded[batch, :, rows, cols].permute(0, 3, 1, 2)
+
+
 class Architecture:
     """Base class for architecture plugins.
 
@@ -230,5 +258,6 @@ __all__ = [
     "DiscriminatorOutput",
     "ImageSet",
     "ImageSpec",
+    "RandomShift",
     "Recipe",
 ]

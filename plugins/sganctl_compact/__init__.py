@@ -4,7 +4,7 @@ Discriminator: three 3x3 stride-2 convolutions of 128 channels with LeakyReLU,
 the second and third each followed by a stride-1 one (at 7x7 and 4x4; the
 tutorial has none), dropout, and a dense layer of K class logits; while
 training, each input image is first moved by up to two pixels
-(:class:`RandomShift`; BENCHMARKS.md has the measurements). Real/fake comes
+(:class:`sganctl.api.RandomShift`; BENCHMARKS.md has the measurements). Real/fake comes
 from the same logits, D(x) = Z / (Z + 1), Z = sum(exp(logits)): the core's
 "logsumexp" objective. The recipe adds the core's mean-teacher loss: on
 unlabelled images the discriminator's class probabilities are pulled
@@ -13,37 +13,9 @@ shift and dropout. Generator: dense to 7x7x256, then transposed
 convolutions up to 28x28 and tanh.
 """
 
-import torch
 from torch import nn
 
-from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, Recipe
-
-
-class RandomShift(nn.Module):
-    """Moves each image by up to ``pixels`` rows and columns while training (edges repeated); identity in eval.
-
-    As the discriminator's first step it moves labelled, unlabelled and generated
-    images alike (translation as in DiffAugment, Zhao et al. 2020): 100 labelled
-    digits can no longer be learnt pixel by pixel, and the generator is still
-    judged against real images moved the same way. It has no weights, so
-    checkpoints are the same with or without it.
-    """
-
-    def __init__(self, pixels: int):
-        super().__init__()
-        self.pixels = pixels
-
-    def forward(self, x):
-        if not self.training or not self.pixels:
-            return x
-        n, _, height, width = x.shape
-        padded = nn.functional.pad(x, (self.pixels,) * 4, mode="replicate")
-        offsets = torch.randint(0, 2 * self.pixels + 1, (2, n, 1), device=x.device)
-        rows = (offsets[0] + torch.arange(height, device=x.device))[:, :, None]
-        cols = (offsets[1] + torch.arange(width, device=x.device))[:, None, :]
-        batch = torch.arange(n, device=x.device)[:, None, None]
-        # indexing with three tensors around a slice puts the channels last: [N, H, W, C]
-        return padded[batch, :, rows, cols].permute(0, 3, 1, 2)
+from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, RandomShift, Recipe
 
 
 class CompactDiscriminator(nn.Module):
