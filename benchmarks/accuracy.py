@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import json
 import multiprocessing
 import os
@@ -252,9 +253,10 @@ def curves_name(entry: dict, old_rows: list) -> str:
 
 def measured_again(new: dict, old: dict) -> bool:
     """Whether ``new`` replaces ``old`` in the results file: the same key, and the same recipe and networks where
-    ``old`` recorded them (entries written before they were recorded are replaced as they always were)."""
+    ``old`` recorded them (entries written before they were recorded are replaced as they always were; of the
+    networks, only what ``old`` recorded is compared, as the layer digests came after the weight counts)."""
     return (result_key(new) == result_key(old) and old.get("recipe") in (None, new.get("recipe"))
-            and old.get("networks") in (None, new.get("networks")))
+            and all(new.get("networks", {}).get(name) == value for name, value in old.get("networks", {}).items()))
 
 
 def setup_label(entry: dict) -> str:
@@ -282,14 +284,21 @@ def plugin_recipe(arch: str) -> dict:
 
 @functools.cache
 def plugin_networks(arch: str) -> dict:
-    """The installed plugin's networks for MNIST as weight counts: a plugin can change its layers without
-    changing a recipe setting, and the count shows it."""
+    """The installed plugin's networks for MNIST as weight counts and layer digests: a plugin can change its layers
+    without changing a recipe setting; the count shows a change of weights, the digest one without (a shift's
+    pixels, a dropout rate)."""
     registry = Registry()
     architecture = registry.get(arch)
     image = image_spec_for(architecture, (1, 28, 28))
     built = {"discriminator": registry.build_discriminator(arch, 10, image),
              "generator": registry.build_generator(arch, architecture.recipe.z_dim, image)}
-    return {name: sum(p.numel() for p in module.parameters()) for name, module in built.items()}
+    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in built.items()}
+    return {**counts, **{f"{name} layers": layers_digest(module) for name, module in built.items()}}
+
+
+def layers_digest(module: torch.nn.Module) -> str:
+    """A short digest of the module's printed structure, which names every layer and its settings."""
+    return hashlib.sha256(repr(module).encode()).hexdigest()[:12]
 
 
 def current_networks(entry: dict) -> dict:
@@ -310,7 +319,7 @@ def current_recipe(entry: dict) -> dict:
 def row_labels(results: list, current: Callable[[dict], dict] = current_recipe,
                networks: Callable[[dict], dict] = current_networks) -> list:
     """Each row's name; a row measured with a recipe the plugin has since changed says which settings it used,
-    and one measured with other networks, their weight counts."""
+    and one measured with other networks, their weight counts or that their layers were other."""
     labels = []
     for entry in results:
         label = setup_label(entry)
@@ -321,8 +330,8 @@ def row_labels(results: list, current: Callable[[dict], dict] = current_recipe,
             label += f" (earlier recipe: {', '.join(earlier)})" if earlier else ""
         if entry.get("networks"):  # nor can rows written before entries recorded their networks
             now = networks(entry)
-            earlier = [f"{name} of {count:,} weights" for name, count in entry["networks"].items()
-                       if now.get(name) != count]
+            earlier = [f"{name} of {value:,} weights" if isinstance(value, int) else f"other {name}"
+                       for name, value in entry["networks"].items() if now.get(name) != value]
             label += f" (earlier networks: {', '.join(earlier)})" if earlier else ""
         labels.append(label)
     return labels

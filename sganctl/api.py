@@ -127,6 +127,9 @@ class RandomShift(nn.Module):
         super().__init__()
         self.pixels = pixels
 
+    def extra_repr(self) -> str:
+        return f"pixels={self.pixels}"
+
     def forward(self, x):
         if not self.training or not self.pixels:
             return x

@@ -151,6 +151,34 @@ def test_a_setup_whose_networks_changed_keeps_its_earlier_row_named_by_their_wei
     assert accuracy.curves_name(rows[1], rows) == "compact-100-8000-2.png"  # the earlier row keeps its picture
 
 
+def test_a_change_of_layers_without_weights_keeps_the_earlier_row_and_names_it(tmp_path):
+    path, recipe = tmp_path / "results.json", {"consistency": 10.0}
+    counts = {"discriminator": 612106, "generator": 7}
+    unshifted, shifted = {**counts, "discriminator layers": "aaa"}, {**counts, "discriminator layers": "bbb"}
+    for accuracy_, networks in ((0.90, counts), (0.91, unshifted), (0.97, shifted)):
+        results_file.merge_rows(path, [{**_entry("dcgan-100", 4700, accuracy_), "recipe": recipe,
+                                        "networks": networks}], accuracy.measured_again)
+    rows = json.loads(path.read_text())
+    # counts alone (rows before the digests) are replaced by the same counts; the digest tells the shift apart
+    assert [r["semi_supervised"]["mean"] for r in rows] == [0.91, 0.97]
+    table = accuracy.markdown_table(rows, current=lambda entry: recipe, networks=lambda entry: shifted).splitlines()
+    assert [line.split(" | ")[0] for line in table[2:]] == [
+        "| dcgan-100 (earlier networks: other discriminator layers)", "| dcgan-100"]
+
+
+def test_the_layer_digest_sees_a_setting_that_has_no_weights():
+    from sganctl_dcgan import DCGANDiscriminator
+
+    from sganctl.api import ImageSpec
+    image = ImageSpec(1, 64, 64)
+    digest = accuracy.layers_digest
+    assert digest(DCGANDiscriminator(10, image)) == digest(DCGANDiscriminator(10, image))
+    assert digest(DCGANDiscriminator(10, image)) != digest(DCGANDiscriminator(10, image, shift=0))
+    assert digest(DCGANDiscriminator(10, image)) != digest(DCGANDiscriminator(10, image, dropout=0.5))
+    networks = accuracy.plugin_networks("dcgan")
+    assert set(networks) == {"discriminator", "generator", "discriminator layers", "generator layers"}
+
+
 def test_the_installed_plugins_networks_are_counted_as_built_for_mnist():
     from sganctl_compact import Compact, CompactDiscriminator
 

@@ -160,6 +160,19 @@ def test_dcgan_variants_change_only_the_averaging_the_schedule_and_the_teacher()
     assert replace(both, lr_decay_start=1.0) == taught
 
 
+def test_dcgan_variants_keep_the_unshifted_networks_they_were_measured_on_unless_named_for_a_shift():
+    image = probe_spec(dcgan_variants.VARIANTS["default"](), channels=1)
+
+    def shift(name):
+        return dcgan_variants.VARIANTS[name]().build_discriminator(10, image).shift.pixels
+
+    assert shift("default") == 4 and shift("shift_4") == 4
+    assert dcgan_variants.VARIANTS["shift_4"].recipe == dcgan_variants.VARIANTS["unshifted"].recipe
+    for name in dcgan_variants.VARIANTS:
+        if name != "default" and not name.startswith("shift_"):
+            assert shift(name) == 0, name
+
+
 def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():
     MLP = mlp_recipe.MLP  # the class the script subclassed (other tests may re-import the plugin module)
     before = {"generator_loss": "feature-matching"}

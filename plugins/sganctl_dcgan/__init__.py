@@ -1,8 +1,10 @@
 """dcgan: a DCGAN-style SGAN on 64x64 images.
 
-Discriminator: four 4x4 stride-2 convolutions with LeakyReLU and dropout,
-batch norm on all but the first, global average pooling, and a last layer of
-K+1 outputs. Subtracting the fake output from the K class outputs gives
+Discriminator: while training, each input image is first moved by up to 4
+pixels (:class:`sganctl.api.RandomShift`, `compact`'s 2 pixels at 28x28
+scaled to 64x64; BENCHMARKS.md has the measurements); then four 4x4 stride-2
+convolutions with LeakyReLU and dropout, batch norm on all but the first,
+global average pooling, and a last layer of K+1 outputs. Subtracting the fake output from the K class outputs gives
 logits for which the core's "logsumexp" objective equals the K+1-way softmax
 (softmax is shift-invariant). Generator: transposed convolutions with batch
 norm and ReLU from 4x4 to 64x64, tanh. Generator loss: the fake loss plus
@@ -12,12 +14,13 @@ average of the discriminator, which also teaches it the unlabelled images.
 
 from torch import nn
 
-from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, Recipe
+from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, RandomShift, Recipe
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, num_classes: int, image: ImageSpec, width: int = 64, dropout: float = 0.3):
+    def __init__(self, num_classes: int, image: ImageSpec, width: int = 64, dropout: float = 0.3, shift: int = 4):
         super().__init__()
+        self.shift = RandomShift(shift)
         widths = [image.channels, width, width * 2, width * 4, width * 8]
         layers = []
         for i in range(4):
@@ -29,7 +32,7 @@ class DCGANDiscriminator(nn.Module):
         self.classify = nn.Linear(widths[-1], num_classes + 1)
 
     def forward(self, x):
-        features = self.trunk(x)
+        features = self.trunk(self.shift(x))
         out = self.classify(features)
         return DiscriminatorOutput(logits=out[:, :-1] - out[:, -1:], features=features)
 
@@ -60,8 +63,8 @@ class DCGANGenerator(nn.Module):
 
 class DCGAN(Architecture):
     name = "dcgan"
-    description = ("DCGAN-style convs, K+1 outputs, global average pooling, feature matching, mean teacher "
-                   "on unlabelled images; 64x64")
+    description = ("inputs shifted up to 4 px in training, DCGAN-style convs, K+1 outputs, global average "
+                   "pooling, feature matching, mean teacher on unlabelled images; 64x64")
     channels_last = True  # no .view of a convolution output (nn.Flatten reshapes), so channels-last is safe
     image_size = (64, 64)
     recipe = Recipe(
