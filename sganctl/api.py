@@ -120,7 +120,8 @@ class RandomShift(nn.Module):
     so a few labelled images can no longer be learnt pixel by pixel while the
     generator is still judged against real images moved the same way. It has
     no weights, so checkpoints are the same with or without it. The built-in
-    `compact` uses it (BENCHMARKS.md has the measurements).
+    `compact` (2 pixels at 28x28) and `dcgan` (4 at 64x64) use it
+    (BENCHMARKS.md has the measurements).
     """
 
     def __init__(self, pixels: int):
