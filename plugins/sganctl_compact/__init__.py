@@ -4,9 +4,9 @@ Discriminator: three 3x3 stride-2 convolutions of 128 channels with LeakyReLU,
 the second and third each followed by a stride-1 one (at 7x7 and 4x4; the
 tutorial has none), dropout, and a dense layer of K class logits; while
 training, each input image is first moved by up to two pixels
-(:class:`sganctl.api.RandomShift`; BENCHMARKS.md has the measurements). Real/fake comes
-from the same logits, D(x) = Z / (Z + 1), Z = sum(exp(logits)): the core's
-"logsumexp" objective. The recipe adds the core's mean-teacher loss: on
+(:class:`sganctl.api.RandomShift`; BENCHMARKS.md has the measurements).
+Real/fake comes from the same logits, D(x) = Z / (Z + 1), Z =
+sum(exp(logits)): the core's "logsumexp" objective. The recipe adds the core's mean-teacher loss: on
 unlabelled images the discriminator's class probabilities are pulled
 towards its weight average's, the two seeing each image through their own
 shift and dropout. Generator: dense to 7x7x256, then transposed
