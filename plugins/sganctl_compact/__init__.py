@@ -6,11 +6,11 @@ tutorial has none), dropout, and a dense layer of K class logits; while
 training, each input image is first moved by up to two pixels
 (:class:`sganctl.api.RandomShift`; BENCHMARKS.md has the measurements).
 Real/fake comes from the same logits, D(x) = Z / (Z + 1), Z =
-sum(exp(logits)): the core's "logsumexp" objective. The recipe adds the core's mean-teacher loss: on
-unlabelled images the discriminator's class probabilities are pulled
-towards its weight average's, the two seeing each image through their own
-shift and dropout. Generator: dense to 7x7x256, then transposed
-convolutions up to 28x28 and tanh.
+sum(exp(logits)): the core's "logsumexp" objective. The recipe adds the
+core's mean-teacher loss: on unlabelled images the discriminator's class
+probabilities are pulled towards its weight average's, the two seeing each
+image through their own shift and dropout. Generator: dense to 7x7x256,
+then transposed convolutions up to 28x28 and tanh.
 """
 
 from torch import nn
