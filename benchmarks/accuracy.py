@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import json
 import multiprocessing
 import os
@@ -58,6 +57,7 @@ from results_file import merge_rows, read_rows
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
 from sganctl.config import RECIPE_FIELDS, TrainConfig
+from sganctl.contract import layers_digest
 from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
 from sganctl.plugins import Registry
@@ -294,11 +294,6 @@ def plugin_networks(arch: str) -> dict:
              "generator": registry.build_generator(arch, architecture.recipe.z_dim, image)}
     counts = {name: sum(p.numel() for p in module.parameters()) for name, module in built.items()}
     return {**counts, **{f"{name} layers": layers_digest(module) for name, module in built.items()}}
-
-
-def layers_digest(module: torch.nn.Module) -> str:
-    """A short digest of the module's printed structure, which names every layer and its settings."""
-    return hashlib.sha256(repr(module).encode()).hexdigest()[:12]
 
 
 def current_networks(entry: dict) -> dict:

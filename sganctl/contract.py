@@ -7,6 +7,7 @@ once on its own device before the first step.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -186,3 +187,15 @@ def _count(module: nn.Module) -> int:
 
 def parameter_counts(generator: nn.Module, discriminator: nn.Module) -> dict:
     return {"generator": _count(generator), "discriminator": _count(discriminator)}
+
+
+def layers_digest(module: nn.Module) -> str:
+    """A short digest of the module's printed structure, which names every layer and its settings.
+
+    Weight counts cannot see a change without weights (a random shift's pixels, a dropout rate); this can.
+    """
+    return hashlib.sha256(repr(module).encode()).hexdigest()[:12]
+
+
+def layer_digests(generator: nn.Module, discriminator: nn.Module) -> dict:
+    return {"generator": layers_digest(generator), "discriminator": layers_digest(discriminator)}

@@ -35,7 +35,7 @@ from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, ImageSet
 from .averaging import WeightAverage
 from .config import TrainConfig, as_trained_then
 from .console import TrainingProgress, info
-from .contract import verify_shapes
+from .contract import layer_digests, verify_shapes
 from .data import hold_out, labeled_count, split_labeled
 from .distributed import Processes
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
@@ -216,7 +216,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     meta = {
         "sganctl_version": __version__,
         "arch": cfg.arch,
-        "plugin": {"name": cfg.arch, "package": entry.package, "version": entry.version, "api_version": API_VERSION},
+        "plugin": {"name": cfg.arch, "package": entry.package, "version": entry.version, "api_version": API_VERSION,
+                   "layers": layer_digests(generator, discriminator)},
         "dataset": cfg.dataset,
         "num_classes": train_set.num_classes,
         "class_names": train_set.classes,
@@ -245,6 +246,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         if main:
             write_json(run_dir / "config.json", {**meta, "resumed_at": start})
         log(f"resuming at iteration {start}")
+        for note in _changed_layers(resume_from.meta.get("plugin", {}), meta["plugin"]):
+            log(note)
     log(f"run directory: {run_dir}")
     log(
         f"{cfg.arch} on {cfg.dataset}: {len(labeled_idx)} labelled, {len(unlabeled_x)} unlabelled, "
@@ -482,6 +485,19 @@ def _set_learning_rates(cfg: TrainConfig, iteration: int, opt_d, opt_g) -> None:
     for optimizer, base in ((opt_d, cfg.lr_d), (opt_g, cfg.lr_g)):
         for group in optimizer.param_groups:
             group["lr"] = base * factor
+
+
+def _changed_layers(then: dict, now: dict) -> list[str]:
+    """Warnings for networks the plugin now builds otherwise than when the run started.
+
+    The weights load strictly, so only a change without weights gets this far (a random shift, a dropout rate):
+    the run goes on with the installed layers, and says so rather than mixing two recipes silently.
+    """
+    recorded = then.get("layers") or {}  # runs from before sganctl recorded the layers have nothing to compare
+    versions = f"{now['package']} {then.get('version')} then, {now['version']} now"
+    return [f"warning: {now['name']}'s {network} is not built as it was when this run started (its printed layers "
+            f"differ; {versions}); the run goes on with the installed one"
+            for network, digest in recorded.items() if now["layers"].get(network) != digest]
 
 
 def _restore(ckpt, generator, discriminator, ema, opt_d, opt_g, batch_gen, device) -> None:

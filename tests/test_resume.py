@@ -84,6 +84,23 @@ def test_resume_refuses_conflicting_settings(tmp_path, data_dir, isolated_env):
     assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 3
 
 
+def test_resume_says_when_the_plugin_now_builds_other_layers(tmp_path, data_dir, isolated_env, monkeypatch):
+    """A change without weights (here the random shift) loads strictly, so resume must say it, not hide it."""
+    import sganctl_compact
+
+    run = train(settings(tmp_path, data_dir, iterations=2, checkpoint_every=2), log=quiet).run_dir
+    notes = []
+    resume(run, {"iterations": 3}, log=notes.append)
+    assert not [n for n in notes if "warning" in n]
+    monkeypatch.setattr(sganctl_compact.Compact, "build_discriminator",
+                        lambda self, k, image: sganctl_compact.CompactDiscriminator(k, image, shift=3))
+    notes = []
+    resume(run, {"iterations": 4}, log=notes.append)
+    warnings = [n for n in notes if "warning" in n]
+    assert len(warnings) == 1 and "compact's discriminator is not built as it was when this run started" in warnings[0]
+    assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 4
+
+
 def test_resume_needs_a_run_directory(tmp_path):
     with pytest.raises(SganctlError, match="holds no checkpoint.safetensors"):
         resume(tmp_path, {})
