@@ -16,6 +16,7 @@ import compact_variants
 import dcgan_variants
 import mlp_recipe
 import mlp_trunk
+import real_statistics
 
 
 @pytest.mark.parametrize("script,name", [(script, name) for script in (compact_variants, dcgan_variants, mlp_recipe,
@@ -276,3 +277,30 @@ def test_every_variant_but_the_default_and_the_network_screens_keeps_the_three_c
         if name != "default" and not any(word in name for word in ("deeper", "width")):
             assert strides(architecture) == [2, 2, 2], name
     assert strides(compact_variants.VARIANTS["default"]) == [2, 2, 1, 2, 1]  # the plugin as shipped
+
+
+def test_real_statistics_recomputes_batch_norm_statistics_and_keeps_the_weights(tmp_path, data_dir, isolated_env,
+                                                                                monkeypatch):
+    from sganctl import checkpoint
+    from sganctl.config import TrainConfig
+    from sganctl.training import train
+
+    run = train(TrainConfig(arch="dcgan", num_labeled=20, batch_size=4, labeled_batch_size=4, iterations=2,
+                            holdout=50, device="cpu", data_dir=str(data_dir), out=str(tmp_path / "runs")),
+                log=lambda message: None).run_dir
+    recomputed = []
+    update_bn = real_statistics.update_bn
+
+    def remember(loader, model):
+        before = {k: v.clone() for k, v in model.state_dict().items()}
+        update_bn(loader, model)
+        recomputed.append((before, model.state_dict()))
+
+    monkeypatch.setattr(real_statistics, "update_bn", remember)
+    result = real_statistics.accuracies(str(run), str(data_dir), batches=2)
+    assert set(result["as trained"]) == set(result["real images only"]) == {"test", "held out"}
+    assert result["real images"] == 2 * real_statistics.BATCH and result["iteration"] == 2
+    (before, after), = recomputed
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.endswith(("running_mean", "running_var", "num_batches_tracked")) for k in changed)
+    assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 2  # the run itself is untouched
