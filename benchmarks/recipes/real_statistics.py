@@ -38,7 +38,7 @@ def accuracies(target: str, data_dir: str, batches: int = 150, seed: int = 0) ->
     splits = DatasetRegistry().get(ckpt.meta["dataset"]).load(data_dir, (shape[1], shape[2]), config["seed"],
                                                               lambda message: None)
     train_set, held = splits.train, None
-    if config.get("holdout"):  # the run's held-out images, set aside as training set them aside
+    if config.get("holdout"):  # the very images the run's training set aside
         held_idx, kept = hold_out(train_set.labels, config["holdout"], train_set.num_classes)
         held, train_set = train_set.subset(held_idx), train_set.subset(kept)
     cpu = torch.device("cpu")
