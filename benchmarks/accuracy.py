@@ -57,7 +57,7 @@ from results_file import merge_rows, read_rows
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
 from sganctl.config import RECIPE_FIELDS, TrainConfig
-from sganctl.contract import layers_digest
+from sganctl.contract import layer_digests, parameter_counts
 from sganctl.devices import resolve_device
 from sganctl.plots import plot_runs
 from sganctl.plugins import Registry
@@ -292,8 +292,8 @@ def plugin_networks(arch: str) -> dict:
     image = image_spec_for(architecture, (1, 28, 28))
     built = {"discriminator": registry.build_discriminator(arch, 10, image),
              "generator": registry.build_generator(arch, architecture.recipe.z_dim, image)}
-    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in built.items()}
-    return {**counts, **{f"{name} layers": layers_digest(module) for name, module in built.items()}}
+    counts, digests = parameter_counts(**built), layer_digests(**built)
+    return {**{name: counts[name] for name in built}, **{f"{name} layers": digests[name] for name in built}}
 
 
 def current_networks(entry: dict) -> dict:

@@ -170,8 +170,8 @@ def test_the_layer_digest_sees_a_setting_that_has_no_weights():
     from sganctl_dcgan import DCGANDiscriminator
 
     from sganctl.api import ImageSpec
+    from sganctl.contract import layers_digest as digest
     image = ImageSpec(1, 64, 64)
-    digest = accuracy.layers_digest
     assert digest(DCGANDiscriminator(10, image)) == digest(DCGANDiscriminator(10, image))
     assert digest(DCGANDiscriminator(10, image)) != digest(DCGANDiscriminator(10, image, shift=0))
     assert digest(DCGANDiscriminator(10, image)) != digest(DCGANDiscriminator(10, image, dropout=0.5))
