@@ -299,7 +299,7 @@ def test_real_statistics_recomputes_batch_norm_statistics_and_keeps_the_weights(
     monkeypatch.setattr(real_statistics, "update_bn", remember)
     result = real_statistics.accuracies(str(run), str(data_dir), batches=2)
     assert set(result["as trained"]) == set(result["real images only"]) == {"test", "held out"}
-    assert result["real images"] == 2 * real_statistics.BATCH and result["iteration"] == 2
+    assert (result["real images"], result["batch"], result["iteration"]) == (2 * 4, 4, 2)  # the run's batch of 4
     (before, after), = recomputed
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.endswith(("running_mean", "running_var", "num_batches_tracked")) for k in changed)

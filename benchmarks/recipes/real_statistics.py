@@ -7,8 +7,9 @@ in training mode, and each folds its statistics into the running mean and
 variance that evaluation normalises with. This prints the held-out (the
 run's ``--holdout`` images) and test accuracy of the run's classifier twice:
 with the statistics as trained, and with them recomputed on real training
-images alone (``torch.optim.swa_utils.update_bn``, in training mode as
-training computes them). The weights are the same both times.
+images alone (``torch.optim.swa_utils.update_bn``, in training mode and in
+batches of the run's own size, as training computes them). The weights are
+the same both times.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from sganctl.evaluation import evaluate
 from sganctl.plugins import DatasetRegistry, Registry
 from sganctl.preprocess import to_model_input
 from sganctl.runs import resolve_checkpoint
-
-BATCH = 64  # dcgan's recipe batch
 
 
 def accuracies(target: str, data_dir: str, batches: int = 150, seed: int = 0) -> dict:
@@ -49,18 +48,19 @@ def accuracies(target: str, data_dir: str, batches: int = 150, seed: int = 0) ->
                 for name, images in on.items()}
 
     stored = measure()
-    order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(seed))[: batches * BATCH]
-    update_bn([to_model_input(train_set.images[order[i : i + BATCH]], spec) for i in range(0, len(order), BATCH)],
+    batch = config["batch_size"]  # batch statistics depend on the batch size; use the one the run trained with
+    order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(seed))[: batches * batch]
+    update_bn([to_model_input(train_set.images[order[i : i + batch]], spec) for i in range(0, len(order), batch)],
               classifier)
     return {"checkpoint": str(ckpt.path), "iteration": ckpt.meta.get("iteration"), "as trained": stored,
-            "real images only": measure(), "real images": len(order)}
+            "real images only": measure(), "real images": len(order), "batch": batch}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", help="a run directory or checkpoint file")
     parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--batches", type=int, default=150, help=f"batches of {BATCH} real images (default: 150)")
+    parser.add_argument("--batches", type=int, default=150, help="batches of real images, each of the run's batch size (default: 150)")
     args = parser.parse_args()
     print(json.dumps(accuracies(args.run, args.data_dir, args.batches)))
 
