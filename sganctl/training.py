@@ -228,6 +228,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         "device": str(device),
         "world_size": processes.world_size,
     }
+    trained_seconds = 0.0  # training time before this process: a resumed run's clock goes on from it
     if resume_from is None:
         start, run_dir = 0, None
         if main:
@@ -236,6 +237,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
             write_json(run_dir / "config.json", meta)
     else:
         start, run_dir = resume_from.meta["iteration"], resume_from.path.parent
+        trained_seconds = float(resume_from.meta.get("seconds", 0.0))  # absent from checkpoints before it was kept
         _restore(resume_from, generator, discriminator, ema, opt_d, opt_g, batch_gen, device)
         if processes.rank:  # the checkpoint holds rank 0's random states; the others draw anew
             torch.manual_seed(_process_seed(cfg.seed + start, processes.rank))
@@ -277,7 +279,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         extra.update(resume_state.rng_tensors(batch_gen))
         scalers = {name: sc.state_dict() for name, sc in (("d", scaler_d), ("g", scaler_g)) if sc.is_enabled()}
         checkpoint.save(run_dir / CHECKPOINT_NAME, networks,
-                        {**meta, "iteration": iteration, "optimizers": optim_meta, "scalers": scalers}, extra)
+                        {**meta, "iteration": iteration, "seconds": round(time.perf_counter() - started, 3),
+                         "optimizers": optim_meta, "scalers": scalers}, extra)
         if not cfg.supervised_only:  # an untrained generator draws nothing worth keeping
             rows, cols = SAMPLE_GRID
             pixels = generate(generator, rows * cols, cfg.z_dim, cfg.seed, device)
@@ -297,7 +300,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
             return evaluate(classifier, images.images, images.labels, spec, images.classes, device)
         return on(test_set), on(holdout_set) if holdout_set else None
 
-    started = time.perf_counter()
+    started = time.perf_counter() - trained_seconds  # seconds count training, not the pause before a resume
     _status(run_dir, "running", start)
     try:
         with (

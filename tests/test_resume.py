@@ -1,5 +1,7 @@
 """Resume: a run stopped at iteration k and resumed ends with the same weights as one never stopped."""
 
+import json
+
 import pytest
 import torch
 
@@ -32,6 +34,26 @@ def test_interrupted_then_resumed_equals_uninterrupted_bit_for_bit(tmp_path, dat
     assert_same_tensors(weights(whole.run_dir), weights(resumed.run_dir))
     lines = (part.run_dir / "metrics.jsonl").read_text().splitlines()
     assert [int(line.split('"iteration": ')[1].split(",")[0]) for line in lines] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_resumed_run_counts_its_training_time_from_the_checkpoint_on(tmp_path, data_dir, isolated_env):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    part = train(settings(tmp_path, data_dir, iterations=3, checkpoint_every=3), log=quiet)
+    path = part.run_dir / "checkpoint.safetensors"
+    with safe_open(str(path), "pt") as stored:
+        metadata = stored.metadata()
+    info = json.loads(metadata[checkpoint.METADATA_KEY])
+    assert 0 < info["seconds"] < 1000
+    info["seconds"] = 1000.0  # as if the first part had trained for 1,000 s (the tensors, and their digest, unchanged)
+    save_file(load_file(str(path)), str(path), metadata={**metadata, checkpoint.METADATA_KEY: json.dumps(info)})
+    resumed = resume(part.run_dir, {"iterations": 5}, log=quiet)
+    records = [json.loads(line) for line in (part.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["seconds"] < 1000 for r in records] == [True, True, True, False, False]
+    assert resumed.seconds >= 1000
+    assert json.loads((part.run_dir / "result.json").read_text())["seconds"] == resumed.seconds
+    assert checkpoint.load(path).meta["seconds"] >= 1000
 
 
 def assert_same_tensors(a, b):
