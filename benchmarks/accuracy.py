@@ -2,7 +2,7 @@
 
     python benchmarks/accuracy.py --data-dir ../shared/data [--setups compact-100,mlp-1000]
         [--seeds 0,1,2] [--iterations N] [--generator-loss LOSS] [--batch-size N] [--eval-every 500]
-        [--device auto] [--precision 32] [--jobs 1]
+        [--device auto] [--precision 32] [--jobs 1] [--runs-dir DIR [--checkpoint-every 100]]
         [--out benchmarks/results.json]
     python benchmarks/accuracy.py --data-dir ../shared/data --table     # the markdown tables of the results
 
@@ -32,7 +32,9 @@ a GPU row sits beside the CPU row of the same setup and length, and the
 table names them. `--jobs N` trains up to N of a setup's runs at once, each
 in its own process: a GPU left mostly idle by one small-batch run takes
 several; each run's wall seconds then include the sharing (the row records
-how many ran at once, and the table says so).
+how many ran at once, and the table says so). `--runs-dir DIR` keeps the runs
+with checkpoints (kept_runs.py), so that a row of runs longer than one sitting
+is measured by running the same command again until it writes the row.
 Model selection never looks at the test set: the final weights are measured.
 """
 
@@ -48,10 +50,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
+from kept_runs import place_for, train_or_continue
 from results_file import merge_rows, read_rows
 
 from sganctl import __version__
@@ -59,9 +63,11 @@ from sganctl.api import GENERATOR_LOSSES
 from sganctl.config import RECIPE_FIELDS, TrainConfig
 from sganctl.contract import layer_digests, parameter_counts
 from sganctl.devices import resolve_device
+from sganctl.errors import SganctlError, TrainingInterrupted
 from sganctl.plots import plot_runs
 from sganctl.plugins import Registry
 from sganctl.preprocess import image_spec_for
+from sganctl.stop_signals import stop_requests
 from sganctl.training import PRECISIONS, train
 
 SETUPS = {
@@ -85,29 +91,44 @@ def command_for(setup: dict, seed: int, iterations: int | None, supervised: bool
     return f"sganctl train --arch {setup['arch']} {labels} --seed {seed}{extra} --data-dir ../shared/data"
 
 
-def run_one(setup: dict, seed: int, args, out: str, supervised: bool) -> dict:
+def run_one(name: str, seed: int, args, out: str, supervised: bool) -> dict:
+    setup = SETUPS[name]
     config = TrainConfig(**setup, seed=seed, iterations=args.iterations, device=args.device, data_dir=args.data_dir,
                          out=out, supervised_only=supervised, log_every=100, checkpoint_every=10**9,
                          eval_every=args.eval_every, generator_loss=None if supervised else args.generator_loss,
                          batch_size=args.batch_size, labeled_batch_size=args.batch_size,
                          precision=args.precision or TrainConfig.precision)
-    started = time.perf_counter()
-    result = train(config, log=lambda message: None)
-    row = {"seed": seed, "accuracy": result.evaluation.accuracy, "iterations": result.iterations,
-           "seconds": round(time.perf_counter() - started, 1), "run_dir": str(result.run_dir),
-           "generator_loss": result.config.generator_loss,  # as the run resolved it, recipe or override
+    if args.runs_dir:
+        # kept across invocations: the seconds are the run's own clock, which goes on over its resumes
+        config.checkpoint_every = args.checkpoint_every
+        run_dir, resolved, done = train_or_continue(config, place_for(Path(out), name, seed, supervised))
+        accuracy, iterations, seconds = done["accuracy"], done["iterations"], done["seconds"]
+    else:
+        started = time.perf_counter()
+        result = train(config, log=lambda message: None)
+        run_dir, resolved = result.run_dir, result.config
+        accuracy, iterations, seconds = result.evaluation.accuracy, result.iterations, time.perf_counter() - started
+    row = {"seed": seed, "accuracy": accuracy, "iterations": iterations,
+           "seconds": round(seconds, 1), "run_dir": str(run_dir),
+           "generator_loss": resolved.generator_loss,  # as the run resolved it, recipe or override
            # every recipe setting as resolved (plugin default or override), in JSON's types: tuples become lists
-           "recipe": recipe_record(result.config),
-           "test_accuracy_curve": accuracy_curve(result.run_dir / "metrics.jsonl")}
+           "recipe": recipe_record(resolved),
+           "test_accuracy_curve": accuracy_curve(run_dir / "metrics.jsonl")}
     kind = "supervised-only" if supervised else "semi-supervised"
     print(f"{setup['arch']} seed {seed} {kind}: {100 * row['accuracy']:.2f}% in {row['seconds']:.0f} s", flush=True)
     return row
 
 
 def accuracy_curve(metrics_path: Path) -> list:
-    """[iteration, seconds, test accuracy] at each --eval-every point: the time/accuracy trade-off, in numbers."""
+    """[iteration, seconds, test accuracy] at each --eval-every point: the time/accuracy trade-off, in numbers.
+
+    A run resumed from a checkpoint older than its last records measures those iterations again: the later
+    record of an iteration stands.
+    """
     records = (json.loads(line) for line in metrics_path.read_text().splitlines())
-    return [[r["iteration"], r["seconds"], r["test_accuracy"]] for r in records if "test_accuracy" in r]
+    points = {r["iteration"]: [r["iteration"], r["seconds"], r["test_accuracy"]] for r in records
+              if "test_accuracy" in r}
+    return [points[i] for i in sorted(points)]
 
 
 def summary(rows: list) -> dict:
@@ -132,6 +153,11 @@ def main():
                         help="Train every run at this precision (default: sganctl's, strict fp32).")
     parser.add_argument("--jobs", type=int, default=1,
                         help="Train up to this many of a setup's runs at once, each in its own process.")
+    parser.add_argument("--runs-dir", default=None,
+                        help="Keep the runs here, with checkpoints, and run again to go on: finished runs are "
+                             "reused, stopped ones resumed (default: a temporary directory, removed at the end).")
+    parser.add_argument("--checkpoint-every", type=int, default=None,
+                        help="With --runs-dir: each run's checkpoint interval in iterations (default: 100).")
     parser.add_argument("--out", default="benchmarks/results.json")
     parser.add_argument("--table", action="store_true", help="Print the markdown table of --out and exit.")
     args = parser.parse_args()
@@ -141,12 +167,30 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
-    device = str(resolve_device(args.device))
+    if args.checkpoint_every is not None and not args.runs_dir:
+        parser.error("--checkpoint-every needs --runs-dir: without it the runs, checkpoints and all, are removed")
+    args.checkpoint_every = 100 if args.checkpoint_every is None else args.checkpoint_every
+    if args.checkpoint_every < 1:
+        parser.error(f"--checkpoint-every must be at least 1, got {args.checkpoint_every}")
+    try:
+        measure(args, seeds)
+    except TrainingInterrupted as exc:
+        again = " (the same command goes on from there)" if args.runs_dir else ""
+        print(f"{exc}{again}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except SganctlError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+
+
+def measure(args, seeds: list) -> None:
+    """Train every setup's runs (or go on with those kept in --runs-dir) and write each setup's row and curves."""
+    # the resolved device, so that runs kept in --runs-dir compare with it whatever --device said (auto, say)
+    args.device = device = str(resolve_device(args.device))
     curves = Path(args.out).parent / "curves"
-    with tempfile.TemporaryDirectory() as runs:
+    with (nullcontext(args.runs_dir) if args.runs_dir else tempfile.TemporaryDirectory()) as runs:
         for name in args.setups.split(","):
-            setup = SETUPS[name]
-            ssl, base = run_setup(setup, seeds, args, runs, device)
+            ssl, base = run_setup(name, seeds, args, runs, device)
             run_dirs = [r["run_dir"] for r in ssl + base]
             entry = results_entry(name, seeds, device, args, ssl, base)
             picture = curves / curves_name(entry, read_rows(Path(args.out)))
@@ -158,20 +202,33 @@ def main():
             merge_rows(Path(args.out), [entry], measured_again)
 
 
-def run_setup(setup: dict, seeds: list, args, runs: str, device: str) -> tuple[list, list]:
+def run_setup(name: str, seeds: list, args, runs: str, device: str) -> tuple[list, list]:
     """The semi-supervised and the supervised-only run of every seed: in this process one after another, or
     up to --jobs at once in fresh processes (spawned, as CUDA cannot be used in a forked child)."""
     plan = [(seed, supervised) for supervised in (False, True) for seed in seeds]
     if args.jobs == 1:
-        rows = [run_one(setup, seed, args, runs, supervised) for seed, supervised in plan]
+        rows = [run_one(name, seed, args, runs, supervised) for seed, supervised in plan]
     else:
         # on the CPU the runs share its cores instead of each taking them all
         threads = max(1, (os.cpu_count() or 1) // args.jobs) if device_kind(device) == "cpu" else None
-        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=share_cpu, initargs=(threads,)) as pool:
-            futures = [pool.submit(run_one, setup, seed, args, runs, supervised) for seed, supervised in plan]
+        with stop_requests() as stop, ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                                          initializer=share_cpu, initargs=(threads,)) as pool:
+            futures = [pool.submit(run_one, name, seed, args, runs, supervised) for seed, supervised in plan]
+            while wait(futures, timeout=1).not_done:
+                if stop.signal_number:
+                    stop_runs(futures, stop.signal_number)
+                    stop.signal_number = None
             rows = [future.result() for future in futures]
     return rows[:len(seeds)], rows[len(seeds):]
+
+
+def stop_runs(futures: list, signal_number: int) -> None:
+    """A stop signal to the harness reaches its runs: those not started are dropped, the others get it and,
+    like `sganctl train`, finish their step and write a checkpoint (kept with --runs-dir) before they end."""
+    for future in futures:
+        future.cancel()
+    for child in multiprocessing.active_children():
+        os.kill(child.pid, signal_number)
 
 
 def share_cpu(threads: int | None) -> None:

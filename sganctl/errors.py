@@ -27,4 +27,9 @@ class TrainingInterrupted(SganctlError):
 
     def __init__(self, message: str, signal_number: int):
         super().__init__(message)
+        self.signal_number = signal_number
         self.exit_code = 128 + signal_number
+
+    def __reduce__(self):
+        # rebuilt with both arguments when it crosses processes (the accuracy harness's parallel runs)
+        return type(self), (str(self), self.signal_number)

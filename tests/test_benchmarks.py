@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 
 import pytest
@@ -329,3 +331,66 @@ def test_curves_of_a_new_recipe_get_a_numbered_name_beside_a_kept_earlier_recipe
     other = {**_entry("compact-100", 4000, 0.96), "recipe": {"consistency": 0.0}}
     assert accuracy.curves_name(new, [earlier, other, same]) == "compact-100-8000-2.png"
     assert accuracy.curves_name({**new, "batch_size": 100}, [earlier]) == "compact-100-8000-batch100.png"
+
+
+def test_a_kept_run_differs_only_by_what_changes_what_it_trains():
+    import kept_runs
+    from sganctl_dcgan import DCGAN
+
+    from sganctl.config import TrainConfig
+    wanted = TrainConfig(arch="dcgan", labeled_rate=0.2, seed=0, device="cpu", out="elsewhere",
+                         eval_every=500).with_recipe(DCGAN.recipe)
+    # as a run stores it: num_labeled resolved from the rate, lists for tuples, its own out, eval_every and device
+    stored = {**json.loads(json.dumps(wanted.to_dict())), "num_labeled": 12000, "out": "runs", "eval_every": 1000,
+              "checkpoint_every": 100, "data_dir": "/data"}
+    assert kept_runs.differences(stored, wanted) == []
+    assert kept_runs.differences({**stored, "device": "cuda:0"}, wanted) == ["device: kept cuda:0, wanted cpu"]
+    assert kept_runs.differences({**stored, "iterations": 1000, "seed": 1}, wanted) == [
+        "seed: kept 1, wanted 0", "iterations: kept 1000, wanted 4700"]
+    # a run from before a recipe setting existed trained with the contract's default, not today's recipe
+    assert kept_runs.differences({k: v for k, v in stored.items() if k != "consistency"}, wanted) == [
+        "consistency: kept 0.0, wanted 10.0"]
+
+
+def test_the_harness_keeps_its_runs_resumes_a_stopped_one_and_refuses_a_run_of_other_settings(tmp_path, data_dir,
+                                                                                               isolated_env):
+    """--runs-dir: stopped by SIGTERM after a checkpoint, the same command ends with the uninterrupted figures;
+    run again, it reuses the finished runs; a run there of another length is refused, not replaced."""
+    def harness(runs: str, out: str, iterations: int = 120) -> list:
+        return [sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir),
+                "--setups", "mlp-100", "--seeds", "0", "--iterations", str(iterations), "--eval-every", "40",
+                "--device", "cpu", "--runs-dir", str(tmp_path / runs), "--checkpoint-every", "20",
+                "--out", str(tmp_path / out)]
+
+    stopped = subprocess.Popen(harness("kept", "kept.json"), env=isolated_env, stderr=subprocess.PIPE, text=True,
+                               stdout=subprocess.DEVNULL)
+    place = tmp_path / "kept" / "mlp-100-seed0-ssl"
+    while not list(place.glob("*/checkpoint.safetensors")) and stopped.poll() is None:
+        time.sleep(0.05)
+    stopped.send_signal(signal.SIGTERM)
+    assert stopped.wait(timeout=120) == 128 + signal.SIGTERM
+    assert "the same command goes on from there" in stopped.stderr.read()
+    assert not (tmp_path / "kept.json").exists()
+    [run_dir] = place.iterdir()
+    assert json.loads((run_dir / "status.json").read_text())["state"] == "interrupted"
+
+    subprocess.run(harness("kept", "kept.json"), env=isolated_env, check=True, capture_output=True)
+    subprocess.run(harness("fresh", "fresh.json"), env=isolated_env, check=True, capture_output=True)
+    [resumed], [uninterrupted] = json.loads((tmp_path / "kept.json").read_text()), json.loads(
+        (tmp_path / "fresh.json").read_text())
+    for part in ("semi_supervised", "supervised_only"):
+        assert resumed[part]["mean"] == uninterrupted[part]["mean"]
+        assert [p[0] for p in resumed[part]["per_seed"][0]["test_accuracy_curve"]] == [40, 80, 120]
+
+    checkpoint = run_dir / "checkpoint.safetensors"
+    before = checkpoint.stat().st_mtime_ns
+    subprocess.run(harness("kept", "kept.json"), env=isolated_env, check=True, capture_output=True)
+    assert checkpoint.stat().st_mtime_ns == before  # reused, not trained again
+    assert json.loads((tmp_path / "kept.json").read_text()) == [resumed]
+
+    refused = subprocess.run(harness("kept", "kept.json", iterations=140), env=isolated_env, capture_output=True, check=False,
+                             text=True)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "is a run of other settings (iterations: kept 120, wanted 140); pass another --runs-dir" in refused.stderr
+    assert checkpoint.stat().st_mtime_ns == before
