@@ -355,12 +355,13 @@ def test_a_kept_run_differs_only_by_what_changes_what_it_trains():
 def test_the_harness_keeps_its_runs_resumes_a_stopped_one_and_refuses_a_run_of_other_settings(tmp_path, data_dir,
                                                                                                isolated_env):
     """--runs-dir: stopped by SIGTERM after a checkpoint, the same command ends with the uninterrupted figures;
-    run again, it reuses the finished runs; a run there of another length is refused, not replaced."""
+    run again, it reuses the finished runs; a run there of another length is refused, not replaced. Two runs at
+    once, so the signal must reach the harness's worker processes and their interruption come back from them."""
     def harness(runs: str, out: str, iterations: int = 120) -> list:
         return [sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir),
                 "--setups", "mlp-100", "--seeds", "0", "--iterations", str(iterations), "--eval-every", "40",
                 "--device", "cpu", "--runs-dir", str(tmp_path / runs), "--checkpoint-every", "20",
-                "--out", str(tmp_path / out)]
+                "--jobs", "2", "--out", str(tmp_path / out)]
 
     stopped = subprocess.Popen(harness("kept", "kept.json"), env=isolated_env, stderr=subprocess.PIPE, text=True,
                                stdout=subprocess.DEVNULL)
