@@ -55,7 +55,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import torch
-from kept_runs import place_for, train_or_continue
+from kept_runs import device_kind, place_for, train_or_continue
 from results_file import merge_rows, read_rows
 
 from sganctl import __version__
@@ -289,11 +289,6 @@ def result_key(entry: dict) -> tuple:
     or at another precision are other measurements of it."""
     return (entry["setup"], entry["iterations"], entry.get("generator_loss"), entry.get("batch_size"),
             device_kind(entry.get("device", "cpu")), entry.get("precision"))
-
-
-def device_kind(device: str) -> str:
-    """cpu or cuda: which GPU of a machine ran a row does not make it another measurement."""
-    return device.split(":")[0]
 
 
 def curves_name(entry: dict, old_rows: list) -> str:

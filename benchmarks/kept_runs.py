@@ -55,6 +55,7 @@ def differences(stored: dict, wanted: TrainConfig) -> list[str]:
 
 
 def device_kind(device: str) -> str:
+    """cpu or cuda: which GPU of a machine ran a row or a run does not make it another measurement."""
     return str(device).split(":")[0]
 
 
