@@ -60,7 +60,7 @@ from results_file import merge_rows, read_rows
 
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
-from sganctl.config import RECIPE_FIELDS, TrainConfig
+from sganctl.config import RECIPE_FIELDS, TrainConfig, as_trained_then
 from sganctl.contract import layer_digests, parameter_counts
 from sganctl.devices import resolve_device
 from sganctl.errors import SganctlError, TrainingInterrupted
@@ -307,7 +307,8 @@ def measured_again(new: dict, old: dict) -> bool:
     """Whether ``new`` replaces ``old`` in the results file: the same key, and the same recipe and networks where
     ``old`` recorded them (entries written before they were recorded are replaced as they always were; of the
     networks, only what ``old`` recorded is compared, as the layer digests came after the weight counts)."""
-    return (result_key(new) == result_key(old) and old.get("recipe") in (None, new.get("recipe"))
+    return (result_key(new) == result_key(old)
+            and (old.get("recipe") is None or recipe_as_run(old["recipe"]) == recipe_as_run(new.get("recipe") or {}))
             and all(new.get("networks", {}).get(name) == value for name, value in old.get("networks", {}).items()))
 
 
@@ -326,6 +327,12 @@ def setup_label(entry: dict) -> str:
 def recipe_record(config: TrainConfig) -> dict:
     """A resolved config's recipe settings in the results file's terms: JSON types (tuples become lists)."""
     return json.loads(json.dumps({name: getattr(config, name) for name in RECIPE_FIELDS}))
+
+
+def recipe_as_run(recipe: dict) -> dict:
+    """A recorded recipe with the settings added to the contract since filled in as the runs had them: the contract's
+    defaults, the behaviour from before each setting existed (so a new setting does not make every row another)."""
+    return json.loads(json.dumps(as_trained_then(recipe)))
 
 
 @functools.cache

@@ -72,6 +72,11 @@ class Recipe:
     ``lr_decay_start`` is the fraction of the iterations after which both
     learning rates decay linearly to zero (1.0: constant rates).
 
+    ``unsupervised_weight`` scales the discriminator's real/fake loss on the
+    unlabelled and generated images (the GAN's part of its loss) against its
+    supervised loss: 1 is the usual SGAN; under 1 lets the labels weigh more,
+    for when there are many of them.
+
     ``consistency`` > 0 (needs ``ema_decay`` > 0) adds that weight times a
     mean-teacher loss on the unlabelled batch (Tarvainen & Valpola 2017): the
     squared distance between the discriminator's class probabilities and the
@@ -97,6 +102,7 @@ class Recipe:
     lr_decay_start: float = 1.0
     consistency: float = 0.0
     consistency_rampup: float = 0.0
+    unsupervised_weight: float = 1.0
 
 
 class DiscriminatorOutput(NamedTuple):

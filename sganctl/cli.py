@@ -238,6 +238,9 @@ def archs_check(name, as_json):
 @click.option("--consistency-rampup", type=click.FloatRange(0, 1),
               help="Fraction of the iterations over which the mean-teacher weight rises to its value; 0 gives it "
                    "in full from the start [recipe].")
+@click.option("--unsupervised-weight", type=click.FloatRange(0),
+              help="Weight of D's real/fake loss on unlabelled and generated images against its supervised loss; "
+                   "1 is the usual SGAN [recipe].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, weights and batches.")
 @click.option("--device", default="auto", show_default=True, help=DEVICE_HELP)
 @click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),

@@ -48,6 +48,7 @@ class TrainConfig:
     lr_decay_start: float | None = None
     consistency: float | None = None
     consistency_rampup: float | None = None
+    unsupervised_weight: float | None = None
 
     def with_recipe(self, recipe: Recipe) -> TrainConfig:
         """A copy where every recipe field the user left unset takes the plugin's value."""

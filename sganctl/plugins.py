@@ -167,6 +167,8 @@ def _check(obj, entry: PluginEntry) -> Architecture:
         raise fail(f"consistency must be >= 0, and needs ema_decay > 0; got {recipe.consistency!r}")
     if not 0 <= recipe.consistency_rampup <= 1:
         raise fail(f"consistency_rampup must be in [0, 1], got {recipe.consistency_rampup!r}")
+    if not recipe.unsupervised_weight >= 0:
+        raise fail(f"unsupervised_weight must be >= 0, got {recipe.unsupervised_weight!r}")
     size = getattr(obj, "image_size", ANY_SIZE)
     if size != ANY_SIZE and not (
         isinstance(size, tuple) and len(size) == 2 and all(isinstance(s, int) and s > 0 for s in size)

@@ -335,7 +335,8 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                         else:
                             out_lab, out_unl, out_fake = run_d(x_lab), run_d(x_unl), run_d(fake.detach())
                         loss_sup = obj.supervised_loss(out_lab, y_lab)
-                        loss_unsup = obj.discriminator_unsupervised_loss(out_unl, out_fake, cfg.unsupervised)
+                        loss_unsup = cfg.unsupervised_weight * obj.discriminator_unsupervised_loss(
+                            out_unl, out_fake, cfg.unsupervised)
                         if cfg.consistency:  # the weight average, in training mode, is the teacher
                             with torch.no_grad():
                                 teacher = ema.module(x_unl)
@@ -573,3 +574,5 @@ def _validate(cfg: TrainConfig) -> None:
                            "(for example 0.999) or --consistency 0")
     if not 0 <= cfg.consistency_rampup <= 1:
         raise SganctlError(f"--consistency-rampup must be in [0, 1], got {cfg.consistency_rampup}")
+    if not cfg.unsupervised_weight >= 0:
+        raise SganctlError(f"--unsupervised-weight must be 0 or positive, got {cfg.unsupervised_weight}")

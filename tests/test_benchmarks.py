@@ -395,3 +395,17 @@ def test_the_harness_keeps_its_runs_resumes_a_stopped_one_and_refuses_a_run_of_o
     assert refused.stderr.strip().splitlines()[-1].startswith("Error: ")
     assert "is a run of other settings (iterations: kept 120, wanted 140); pass another --runs-dir" in refused.stderr
     assert checkpoint.stat().st_mtime_ns == before
+
+
+def test_a_recipe_setting_added_since_a_row_was_measured_does_not_make_it_another_recipe(tmp_path):
+    """Rows recorded before `unsupervised_weight` existed trained with its default, 1.0: measured again under the
+    same recipe they are replaced; under another weight they stay."""
+    path = tmp_path / "results.json"
+    recipe = {"lr_d": 8e-4, "consistency": 10.0}
+    results_file.merge_rows(path, [{**_entry("compact-100", 7500, 0.99), "recipe": recipe}], accuracy.measured_again)
+    now = {**recipe, "unsupervised_weight": 1.0}
+    results_file.merge_rows(path, [{**_entry("compact-100", 7500, 0.991), "recipe": now}], accuracy.measured_again)
+    assert [r["semi_supervised"]["mean"] for r in json.loads(path.read_text())] == [0.991]
+    lighter = {**recipe, "unsupervised_weight": 0.5}
+    results_file.merge_rows(path, [{**_entry("compact-100", 7500, 0.992), "recipe": lighter}], accuracy.measured_again)
+    assert [r["semi_supervised"]["mean"] for r in json.loads(path.read_text())] == [0.991, 0.992]

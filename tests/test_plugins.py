@@ -144,3 +144,9 @@ def test_a_recipe_asking_for_a_teacher_without_a_weight_average_or_a_ramp_past_t
     with pytest.raises(PluginError, match="consistency_rampup must be in"):
         Registry().get("overlong_ramp:Tiny")
     sys.modules.pop("overlong_ramp", None)
+    source = GOOD_ARCH.format(name="dev", api_version=1)
+    source += "\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, unsupervised_weight=-0.5)\n"
+    (tmp_path / "negative_weight.py").write_text(source)
+    with pytest.raises(PluginError, match="unsupervised_weight must be >= 0"):
+        Registry().get("negative_weight:Tiny")
+    sys.modules.pop("negative_weight", None)
