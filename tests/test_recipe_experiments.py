@@ -170,8 +170,16 @@ def test_dcgan_variants_keep_the_unshifted_networks_they_were_measured_on_unless
     assert shift("default") == 4 and shift("shift_4") == 4
     assert dcgan_variants.VARIANTS["shift_4"].recipe == dcgan_variants.VARIANTS["unshifted"].recipe
     for name in dcgan_variants.VARIANTS:
-        if name != "default" and not name.startswith("shift_"):
+        if name != "default" and not name.startswith(("shift_", "unsupervised_weight_")):
             assert shift(name) == 0, name
+
+
+def test_dcgan_unsupervised_weight_variants_are_the_plugin_with_that_weight_alone():
+    from dataclasses import asdict
+    for name, weight in (("unsupervised_weight_50", 0.5), ("unsupervised_weight_20", 0.2)):
+        variant = dcgan_variants.VARIANTS[name]
+        assert asdict(variant.recipe) == {**asdict(dcgan_variants.DCGAN.recipe), "unsupervised_weight": weight}
+        assert issubclass(variant, dcgan_variants.DCGAN) and "build_discriminator" not in vars(variant)
 
 
 def test_mlp_recipe_variants_change_one_choice_each_on_the_plugins_networks():
