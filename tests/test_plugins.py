@@ -128,25 +128,19 @@ def test_train_flag_offers_exactly_the_generator_losses_the_contract_accepts():
     assert tuple(option.type.choices) == GENERATOR_LOSSES
 
 
-def test_a_recipe_asking_for_a_teacher_without_a_weight_average_or_a_ramp_past_the_run_is_refused(tmp_path, monkeypatch):
+@pytest.mark.parametrize("module,change,message", [
+    ("teacherless", "ema_decay=0.0, consistency=1.0", "needs ema_decay > 0"),
+    ("overlong_ramp", "consistency_rampup=2.0", "consistency_rampup must be in"),
+    ("negative_weight", "unsupervised_weight=-0.5", "unsupervised_weight must be >= 0"),
+])
+def test_a_recipe_asking_for_a_teacher_without_a_weight_average_a_ramp_past_the_run_or_a_negative_weight_is_refused(
+        tmp_path, monkeypatch, module, change, message):
     from fake_plugins import GOOD_ARCH
 
     source = GOOD_ARCH.format(name="dev", api_version=1)
-    source += "\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, ema_decay=0.0, consistency=1.0)\n"
-    (tmp_path / "teacherless.py").write_text(source)
+    source += f"\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, {change})\n"
+    (tmp_path / f"{module}.py").write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(PluginError, match="needs ema_decay > 0"):
-        Registry().get("teacherless:Tiny")
-    sys.modules.pop("teacherless", None)
-    source = GOOD_ARCH.format(name="dev", api_version=1)
-    source += "\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, consistency_rampup=2.0)\n"
-    (tmp_path / "overlong_ramp.py").write_text(source)
-    with pytest.raises(PluginError, match="consistency_rampup must be in"):
-        Registry().get("overlong_ramp:Tiny")
-    sys.modules.pop("overlong_ramp", None)
-    source = GOOD_ARCH.format(name="dev", api_version=1)
-    source += "\nfrom dataclasses import replace\nTiny.recipe = replace(Tiny.recipe, unsupervised_weight=-0.5)\n"
-    (tmp_path / "negative_weight.py").write_text(source)
-    with pytest.raises(PluginError, match="unsupervised_weight must be >= 0"):
-        Registry().get("negative_weight:Tiny")
-    sys.modules.pop("negative_weight", None)
+    with pytest.raises(PluginError, match=message):
+        Registry().get(f"{module}:Tiny")
+    sys.modules.pop(module, None)
