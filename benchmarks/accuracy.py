@@ -55,12 +55,12 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import torch
-from kept_runs import device_kind, place_for, train_or_continue
+from kept_runs import as_run, device_kind, place_for, train_or_continue
 from results_file import merge_rows, read_rows
 
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
-from sganctl.config import RECIPE_FIELDS, TrainConfig, as_trained_then
+from sganctl.config import RECIPE_FIELDS, TrainConfig
 from sganctl.contract import layer_digests, parameter_counts
 from sganctl.devices import resolve_device
 from sganctl.errors import SganctlError, TrainingInterrupted
@@ -308,7 +308,8 @@ def measured_again(new: dict, old: dict) -> bool:
     ``old`` recorded them (entries written before they were recorded are replaced as they always were; of the
     networks, only what ``old`` recorded is compared, as the layer digests came after the weight counts)."""
     return (result_key(new) == result_key(old)
-            and (old.get("recipe") is None or recipe_as_run(old["recipe"]) == recipe_as_run(new.get("recipe") or {}))
+            # a recipe setting added since ``old`` was measured does not make it another recipe: it ran at the default
+            and (old.get("recipe") is None or as_run(old["recipe"]) == as_run(new.get("recipe") or {}))
             and all(new.get("networks", {}).get(name) == value for name, value in old.get("networks", {}).items()))
 
 
@@ -327,12 +328,6 @@ def setup_label(entry: dict) -> str:
 def recipe_record(config: TrainConfig) -> dict:
     """A resolved config's recipe settings in the results file's terms: JSON types (tuples become lists)."""
     return json.loads(json.dumps({name: getattr(config, name) for name in RECIPE_FIELDS}))
-
-
-def recipe_as_run(recipe: dict) -> dict:
-    """A recorded recipe with the settings added to the contract since filled in as the runs had them: the contract's
-    defaults, the behaviour from before each setting existed (so a new setting does not make every row another)."""
-    return json.loads(json.dumps(as_trained_then(recipe)))
 
 
 @functools.cache

@@ -12,6 +12,7 @@ refused, never replaced, and the message says to pass another directory.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from sganctl.config import TrainConfig, as_trained_then
@@ -38,19 +39,21 @@ def kept_run(place: Path) -> Path | None:
     return runs[0] if runs else None
 
 
+def as_run(stored: dict) -> dict:
+    """Stored settings as the run had them, in JSON's types (tuples become lists): those added to the contract since
+    it ran take the contract's defaults, the behaviour from before each existed."""
+    return json.loads(json.dumps(as_trained_then(stored)))
+
+
 def differences(stored: dict, wanted: TrainConfig) -> list[str]:
     """'name: kept VALUE, wanted VALUE' for each setting that makes the kept run another run than ``wanted``."""
-    stored = as_trained_then(stored)
-    found = []
-    for name, value in wanted.to_dict().items():
-        if name in MAY_DIFFER or value is None:  # unset: e.g. num_labeled, which a --labeled-rate run resolves
-            continue
-        kept = stored.get(name)
-        if (list(kept) if isinstance(kept, (list, tuple)) else kept) != (
-                list(value) if isinstance(value, (list, tuple)) else value):
-            found.append(f"{name}: kept {kept}, wanted {value}")
-    if device_kind(stored.get("device", "cpu")) != device_kind(wanted.device):
-        found.append(f"device: kept {stored.get('device')}, wanted {wanted.device}")
+    kept = as_run(stored)
+    found = [f"{name}: kept {kept.get(name)}, wanted {value}"
+             for name, value in json.loads(json.dumps(wanted.to_dict())).items()
+             # unset: e.g. num_labeled, which a --labeled-rate run resolves
+             if name not in MAY_DIFFER and value is not None and kept.get(name) != value]
+    if device_kind(kept.get("device", "cpu")) != device_kind(wanted.device):
+        found.append(f"device: kept {kept.get('device')}, wanted {wanted.device}")
     return found
 
 
@@ -67,19 +70,18 @@ def finished(run_dir: Path) -> dict | None:
 
 def train_or_continue(config: TrainConfig, place: Path, log=lambda message: None) -> tuple[Path, TrainConfig, dict]:
     """(run directory, its resolved config, its result.json): reused, resumed or trained anew in ``place``."""
-    wanted = config.with_recipe(Registry().get(config.arch).recipe)
     run_dir = kept_run(place)
     if run_dir is None:
-        result = train(TrainConfig(**{**config.to_dict(), "out": str(place)}), log=log)
+        result = train(replace(config, out=str(place)), log=log)
         return result.run_dir, result.config, finished(result.run_dir)
     stored = json.loads((run_dir / "config.json").read_text())["config"]
-    mismatch = differences(stored, wanted)
+    mismatch = differences(stored, config.with_recipe(Registry().get(config.arch).recipe))
     if mismatch:
         raise SganctlError(f"{run_dir} is a run of other settings ({'; '.join(mismatch)}); "
                            "pass another --runs-dir, or move it away to train the harness's run there")
     done = finished(run_dir)
     if done is not None:
-        return run_dir, TrainConfig(**{**as_trained_then(stored), "out": str(place)}), done
+        return run_dir, TrainConfig(**as_trained_then(stored)), done
     if not (run_dir / CHECKPOINT_NAME).is_file():
         raise SganctlError(f"{run_dir} stopped before its first checkpoint, so it cannot be resumed; "
                            "remove it and run the harness again")
