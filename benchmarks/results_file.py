@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+from filelock import FileLock
 
 
 def read_rows(path: Path) -> list:
@@ -13,10 +16,18 @@ def read_rows(path: Path) -> list:
 
 
 def merge_rows(path: Path, rows: list, replaces: Callable[[dict, dict], bool]) -> None:
-    """Write ``rows`` into the JSON list at ``path``, after the old rows that none of them ``replaces(new, old)``."""
-    old = read_rows(path)
-    kept = [r for r in old if not any(replaces(new, r) for new in rows)]
-    path.write_text(json.dumps(kept + rows, indent=2) + "\n")
+    """Write ``rows`` into the JSON list at ``path``, after the old rows that none of them ``replaces(new, old)``.
+
+    Read and write happen under a lock beside the file, and the write replaces the file whole: commands run at the
+    same time into one results file (one harness per setup on a GPU) each add their rows, none writes over another's
+    or reads a half-written file.
+    """
+    with FileLock(f"{path}.lock"):
+        old = read_rows(path)
+        kept = [r for r in old if not any(replaces(new, r) for new in rows)]
+        written = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        written.write_text(json.dumps(kept + rows, indent=2) + "\n")
+        os.replace(written, path)
 
 
 def same_key(key: Callable[[dict], object]) -> Callable[[dict, dict], bool]:

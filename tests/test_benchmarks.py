@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import signal
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 import torch
@@ -35,6 +37,25 @@ def test_merge_rows_creates_the_file_then_replaces_only_rows_measured_again(tmp_
     results_file.merge_rows(path, [_entry("a", 100, 0.9)], accuracy.measured_again)
     rows = json.loads(path.read_text())
     assert [(r["setup"], r["semi_supervised"]["mean"]) for r in rows] == [("b", 0.6), ("a", 0.9)]
+
+
+def _merge_setups(path: str, prefix: str, count: int) -> None:
+    for i in range(count):
+        results_file.merge_rows(Path(path), [_entry(f"{prefix}-{i}", 100, 0.5)], accuracy.measured_again)
+
+
+def test_merge_rows_from_processes_at_once_keeps_every_row(tmp_path):
+    path = tmp_path / "results.json"
+    processes = [multiprocessing.get_context("spawn").Process(target=_merge_setups, args=(str(path), f"p{n}", 40))
+                 for n in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+    rows = json.loads(path.read_text())
+    assert sorted(r["setup"] for r in rows) == sorted(f"p{n}-{i}" for n in range(4) for i in range(40))
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
 def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
