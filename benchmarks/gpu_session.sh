@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# What #4 still needs from a GPU, as one prepared call of the device tool: the `dcgan` harness rows over three
+# seeds with the current recipe, and the unsupervised-weight question at full length on held-out images. On an
+# H200 the 20 trainings run at once (the 18 of the last GPU session took 225 s of wall time together).
+#
+# Prepare here, from the repository root (BENCHMARKS.md, "The next GPU session"):
+#   printf '/.whl/\n/.gpu-data/\n' >> .git/info/exclude
+#   pip wheel --no-deps -w .whl . && pip download --no-deps -d .whl entrypoints platformdirs
+#   mkdir -p .gpu-data && cp -r ../shared/data/mnist .gpu-data/
+# then call the device tool's run with command "bash benchmarks/gpu_session.sh", carry [".whl", ".gpu-data"] and a
+# timeout of about 540 s. Everything measured comes back as $OUT/gpu-session.tar.gz: the results file with the new
+# rows, their curves, one JSON line per variant run and a log per command.
+#
+# The same script checks its commands on a CPU in a few minutes, writing nothing into the repository:
+#   DEVICE=cpu PRECISION=32 ITERATIONS=2 JOBS=1 DATA=../shared/data OUT=/tmp/gpu-session bash benchmarks/gpu_session.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+DEVICE=${DEVICE:-cuda}
+PRECISION=${PRECISION:-tf32}
+DATA=${DATA:-.gpu-data}
+ITERATIONS=${ITERATIONS:-}  # empty: the recipe's length
+JOBS=${JOBS:-6}  # each harness's runs at once: a setup's three seeds and their baselines
+OUT=${OUT:?set OUT to the folder that receives gpu-session.tar.gz}
+work=$(mktemp -d)
+mkdir -p "$OUT" "$work/logs" "$work/results"
+cp benchmarks/results.json "$work/results/results.json"
+
+if [ -d .whl ]; then  # the device machine has torch and most of what sganctl needs, but not sganctl itself
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+        || exit 2
+    export PYTHONPATH=/tmp/site
+fi
+python3 -c 'import sys, torch, sganctl; print(sys.version, torch.__version__, sganctl.__version__,
+      torch.cuda.is_available() and torch.cuda.get_device_name())' > "$work/logs/versions.txt" 2>&1 || exit 2
+nvidia-smi > "$work/logs/nvidia-smi.txt" 2>&1
+# the variant script's own default is a 1,000-iteration screen: it is told the recipe's length
+variant_iterations=${ITERATIONS:-$(python3 -c 'from sganctl_dcgan import DCGAN; print(DCGAN.recipe.iterations)')}
+
+# each setup's six runs at once (three seeds, semi-supervised and supervised-only); both setups write the one
+# results file, each under its lock
+for setup in dcgan-20pct dcgan-100; do
+    PYTHONUNBUFFERED=1 python3 benchmarks/accuracy.py --data-dir "$DATA" --setups "$setup" --seeds 0,1,2 \
+        ${ITERATIONS:+--iterations "$ITERATIONS"} --device "$DEVICE" --precision "$PRECISION" --jobs "$JOBS" \
+        --out "$work/results/results.json" > "$work/logs/$setup.log" 2>&1 &
+done
+# weight 1 (the recipe: `default`) against weight 0.5, held out, two seeds at both label counts
+for labels in 12000 100; do
+    for seed in 0 1; do
+        for variant in default unsupervised_weight_50; do
+            name="$variant-$labels-seed$seed"
+            python3 benchmarks/recipes/dcgan_variants.py "$variant" --data-dir "$DATA" --num-labeled "$labels" \
+                --seed "$seed" --iterations "$variant_iterations" --device "$DEVICE" --precision "$PRECISION" \
+                > "$work/logs/$name.json" 2> "$work/logs/$name.err" &
+        done
+    done
+done
+wait
+tar -czf "$OUT/gpu-session.tar.gz" -C "$work" logs results
+echo "measured: $(ls "$work/logs" | wc -l) logs, results in $OUT/gpu-session.tar.gz"
+grep -h '"setup"' "$work"/logs/dcgan-*.log
+cat "$work"/logs/*.json
