@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
+
+from sganctl.files import atomic_path
 
 
 def read_rows(path: Path) -> list:
@@ -25,9 +26,8 @@ def merge_rows(path: Path, rows: list, replaces: Callable[[dict, dict], bool]) -
     with FileLock(f"{path}.lock"):
         old = read_rows(path)
         kept = [r for r in old if not any(replaces(new, r) for new in rows)]
-        written = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        written.write_text(json.dumps(kept + rows, indent=2) + "\n")
-        os.replace(written, path)
+        with atomic_path(path) as written:
+            written.write_text(json.dumps(kept + rows, indent=2) + "\n")
 
 
 def same_key(key: Callable[[dict], object]) -> Callable[[dict, dict], bool]:
