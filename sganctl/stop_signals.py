@@ -13,10 +13,6 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class StopRequest:
     signal_number: int | None = None
 
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signal_number).name if self.signal_number else ""
-
 
 @contextmanager
 def stop_requests() -> Iterator[StopRequest]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import time
 from collections.abc import Callable
 from contextlib import closing, nullcontext
@@ -371,11 +372,14 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                 progress.step(iteration)
 
                 last = iteration == cfg.iterations
+                # the stop request is read once per iteration: a signal landing after this is acted on at the next
+                # one, so the checkpoint it asks for is written before "checkpoint saved" is said
+                stopping = stop.signal_number
                 if processes.distributed:  # a signal that reached any process stops them all, together
-                    stop.signal_number = distributed.largest(stop.signal_number or 0, processes, device) or None
+                    stopping = distributed.largest(stopping or 0, processes, device) or None
                 evaluating = bool(cfg.eval_every) and iteration % cfg.eval_every == 0  # monitoring, not selection
                 logging = iteration % cfg.log_every == 0 or last or evaluating  # a measurement gets its own line
-                checkpointing = iteration % cfg.checkpoint_every == 0 or last or stop.signal_number
+                checkpointing = iteration % cfg.checkpoint_every == 0 or last or stopping
                 if logging or checkpointing:
                     bad = distributed.minimum(torch.where(first_bad > 0, first_bad, NEVER), processes)
                     if int(bad) != NEVER:
@@ -397,12 +401,12 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     steps_in_sum = 0
                 if checkpointing:
                     save_checkpoint(iteration)
-                if stop.signal_number and not last:
+                if stopping and not last:
                     _status(run_dir, "interrupted", iteration)
                     raise TrainingInterrupted(
-                        f"interrupted by {stop.name} at iteration {iteration}; checkpoint saved; "
+                        f"interrupted by {signal.Signals(stopping).name} at iteration {iteration}; checkpoint saved; "
                         f"resume with: sganctl train --resume {run_dir}",
-                        stop.signal_number,
+                        stopping,
                     )
         seconds = time.perf_counter() - started
         result = held = None

@@ -1,13 +1,17 @@
 """Resume: a run stopped at iteration k and resumed ends with the same weights as one never stopped."""
 
 import json
+import os
+import re
+import signal
 
 import pytest
 import torch
 
 from sganctl import checkpoint
 from sganctl.config import TrainConfig
-from sganctl.errors import SganctlError
+from sganctl.console import TrainingProgress
+from sganctl.errors import SganctlError, TrainingInterrupted
 from sganctl.training import resume, train
 
 
@@ -51,6 +55,25 @@ def test_a_resumed_run_counts_its_training_time_from_the_checkpoint_on(tmp_path,
     assert resumed.seconds >= 1000
     assert json.loads((part.run_dir / "result.json").read_text())["seconds"] == resumed.seconds
     assert checkpoint.load(path).meta["seconds"] >= 1000
+
+
+def test_a_stop_signal_landing_after_the_checkpoint_decision_stops_at_the_next_iteration_with_a_checkpoint(
+        tmp_path, data_dir, isolated_env, monkeypatch):
+    # the signal arrives while iteration 2 is being logged, after that iteration decided not to checkpoint
+    report = TrainingProgress.report
+
+    def report_then_signal(self, iteration, metrics):
+        report(self, iteration, metrics)
+        if iteration == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(TrainingProgress, "report", report_then_signal)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train(settings(tmp_path, data_dir, iterations=6, checkpoint_every=100), log=quiet)
+    said = int(re.search(r"interrupted by SIGTERM at iteration (\d+); checkpoint saved", str(stopped.value)).group(1))
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert said == 3
+    assert checkpoint.load(run_dir / "checkpoint.safetensors").meta["iteration"] == said
 
 
 def assert_same_tensors(a, b):
