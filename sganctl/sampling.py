@@ -16,13 +16,21 @@ PADDING = 2
 
 @torch.no_grad()
 def generate(generator: nn.Module, count: int, z_dim: int, seed: int, device: torch.device) -> torch.Tensor:
-    """``count`` images as uint8 [N, C, H, W]; z is drawn on the CPU so a seed gives the same picture anywhere."""
+    """``count`` images as uint8 [N, C, H, W]; z is drawn on the CPU so a seed gives the same picture anywhere.
+
+    On the CPU the generator runs on one thread: with several, a convolution's sums can be added in another order
+    from one process to the next, and a pixel on a rounding edge then comes out one level apart (seen with two
+    threads: two pixels of a 4x4 grid in two of eight runs). A grid is a few images, so one thread costs little.
+    """
     z = torch.randn(count, z_dim, generator=torch.Generator().manual_seed(seed))
-    was_training = generator.training
+    was_training, threads = generator.training, torch.get_num_threads()
     generator.eval()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
     try:
         return to_pixels(generator(z.to(device)).float()).cpu()
     finally:
+        torch.set_num_threads(threads)
         generator.train(was_training)
 
 

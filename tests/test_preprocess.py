@@ -26,3 +26,25 @@ def test_grid_image_has_rows_and_columns():
     pixels = torch.zeros(6, 1, 28, 28, dtype=torch.uint8)
     image = grid_image(pixels, rows=2, cols=3)
     assert image.size == (3 * 30 + 2, 2 * 30 + 2) and image.mode == "L"
+
+
+def test_a_sample_grid_is_generated_on_one_cpu_thread_and_the_thread_count_comes_back():
+    # with several threads a convolution's sums may be added in another order from one process to the next, and
+    # "same seed, same picture" failed by one level in two pixels (two of eight runs with two threads)
+    from sganctl.sampling import generate
+
+    seen = []
+
+    class Spy(torch.nn.Module):
+        def forward(self, z):
+            seen.append(torch.get_num_threads())
+            return torch.tanh(z.view(-1, 1, 2, 2))
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        first = generate(Spy(), 3, 4, seed=5, device=torch.device("cpu"))
+        assert seen == [1] and torch.get_num_threads() == 2
+        assert torch.equal(first, generate(Spy(), 3, 4, seed=5, device=torch.device("cpu")))
+    finally:
+        torch.set_num_threads(threads)
