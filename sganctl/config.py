@@ -10,6 +10,7 @@ import tomllib
 
 from .api import Recipe
 from .errors import SganctlError
+from .settings import problem
 
 RECIPE_FIELDS = tuple(f.name for f in fields(Recipe))
 
@@ -105,6 +106,12 @@ def read_config_file(path: str | Path) -> dict:
         raise SganctlError(f"{path}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
     if run_config:
         values = as_trained_then(values)
+    if isinstance(values.get("precision"), int):  # TOML reads `precision = 32` as a number; the flag's value is text
+        values["precision"] = str(values["precision"])
+    for key, value in values.items():
+        wrong = None if value is None and key in RECIPE_FIELDS else problem(key, value)  # None: the plugin's value
+        if wrong:
+            raise SganctlError(f"{path}: {key.replace('_', '-')} {wrong}; correct it in the file")
     for key in ("betas_d", "betas_g"):
         if values.get(key) is not None:
             values[key] = tuple(values[key])

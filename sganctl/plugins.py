@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 
 import entrypoints
 from torch import nn
 
+from . import settings
 from .api import (
     ANY_SIZE,
     API_VERSION,
     DATASET_ENTRY_POINT_GROUP,
     ENTRY_POINT_GROUP,
-    GENERATOR_LOSSES,
-    UNSUPERVISED_OBJECTIVES,
     Architecture,
     ImageSpec,
     Recipe,
@@ -155,20 +154,12 @@ def _check(obj, entry: PluginEntry) -> Architecture:
     recipe = getattr(obj, "recipe", None)
     if not isinstance(recipe, Recipe):
         raise fail("has no Recipe in its 'recipe' attribute")
-    if recipe.unsupervised not in UNSUPERVISED_OBJECTIVES:
-        raise fail(f"unknown unsupervised objective {recipe.unsupervised!r}")
-    if recipe.generator_loss not in GENERATOR_LOSSES:
-        raise fail(f"unknown generator loss {recipe.generator_loss!r}")
-    if not 0 <= recipe.ema_decay < 1:
-        raise fail(f"ema_decay must be in [0, 1), got {recipe.ema_decay!r}")
-    if not 0 <= recipe.lr_decay_start <= 1:
-        raise fail(f"lr_decay_start must be in [0, 1], got {recipe.lr_decay_start!r}")
-    if not recipe.consistency >= 0 or (recipe.consistency and not recipe.ema_decay):
-        raise fail(f"consistency must be >= 0, and needs ema_decay > 0; got {recipe.consistency!r}")
-    if not 0 <= recipe.consistency_rampup <= 1:
-        raise fail(f"consistency_rampup must be in [0, 1], got {recipe.consistency_rampup!r}")
-    if not recipe.unsupervised_weight >= 0:
-        raise fail(f"unsupervised_weight must be >= 0, got {recipe.unsupervised_weight!r}")
+    for name, value in asdict(recipe).items():
+        wrong = settings.problem(name, value)
+        if wrong:
+            raise fail(f"its recipe's {name} {wrong}")
+    if recipe.consistency and not recipe.ema_decay:
+        raise fail(f"its recipe's consistency ({recipe.consistency!r}) needs a weight average: ema_decay > 0")
     size = getattr(obj, "image_size", ANY_SIZE)
     if size != ANY_SIZE and not (
         isinstance(size, tuple) and len(size) == 2 and all(isinstance(s, int) and s > 0 for s in size)

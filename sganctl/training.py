@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from . import __version__, checkpoint, distributed, resume_state
+from . import __version__, checkpoint, distributed, resume_state, settings
 from . import objectives as obj
 from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, ImageSet
 from .averaging import WeightAverage
@@ -55,7 +55,7 @@ RESUME_MAY_CHANGE = ("iterations", "device", "checkpoint_every", "log_every", "e
 """Settings a resumed run may change; any other one that differs is refused."""
 NEVER = 2**62
 """Stands for 'no non-finite loss yet' when the processes compare their first bad iteration."""
-PRECISIONS = {"32": None, "tf32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+PRECISIONS = dict(zip(settings.PRECISION_NAMES, (None, None, torch.bfloat16, torch.float16)))
 """--precision: its autocast dtype (None: fp32 arithmetic; tf32 lets CUDA tensor cores round fp32 inputs)."""
 RAW_D_PREFIX = "state.discriminator"
 """With an EMA, the checkpoint's 'discriminator' is the average; the trained weights live here."""
@@ -554,29 +554,11 @@ def _diverged(run_dir: Path, iteration: int, what: str) -> TrainingDiverged:
 
 
 def _validate(cfg: TrainConfig) -> None:
-    """Range checks on the resolved settings (plugin defaults included)."""
-    positive = ("iterations", "batch_size", "labeled_batch_size", "z_dim", "checkpoint_every", "log_every")
-    for name in positive:
-        value = getattr(cfg, name)
-        if not isinstance(value, int) or value < 1:
-            raise SganctlError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
-    for name in ("lr_d", "lr_g"):
-        if not getattr(cfg, name) > 0:
-            raise SganctlError(f"--{name.replace('_', '-')} must be positive, got {getattr(cfg, name)}")
-    if cfg.num_labeled is not None and cfg.num_labeled < 1:
-        raise SganctlError(f"--num-labeled must be a positive integer, got {cfg.num_labeled}")
-    if cfg.precision not in PRECISIONS:
-        raise SganctlError(f"--precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision}")
-    if cfg.labeled_rate is not None and not 0 < cfg.labeled_rate <= 1:
-        raise SganctlError(f"--labeled-rate must be in (0, 1], got {cfg.labeled_rate}")
-    if not isinstance(cfg.holdout, int) or cfg.holdout < 0:
-        raise SganctlError(f"--holdout must be 0 or a positive integer, got {cfg.holdout}")
-    if not cfg.consistency >= 0:
-        raise SganctlError(f"--consistency must be 0 or positive, got {cfg.consistency}")
+    """Every resolved setting (plugin defaults included) against its rule, then the ones that depend on another."""
+    for name, value in cfg.to_dict().items():
+        wrong = settings.problem(name, value)
+        if wrong:
+            raise SganctlError(f"{settings.flag(name)} {wrong}")
     if cfg.consistency and not cfg.ema_decay:
         raise SganctlError("--consistency needs a weight average to act as teacher: give --ema-decay > 0 "
                            "(for example 0.999) or --consistency 0")
-    if not 0 <= cfg.consistency_rampup <= 1:
-        raise SganctlError(f"--consistency-rampup must be in [0, 1], got {cfg.consistency_rampup}")
-    if not cfg.unsupervised_weight >= 0:
-        raise SganctlError(f"--unsupervised-weight must be 0 or positive, got {cfg.unsupervised_weight}")

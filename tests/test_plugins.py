@@ -129,11 +129,16 @@ def test_train_flag_offers_exactly_the_generator_losses_the_contract_accepts():
 
 
 @pytest.mark.parametrize("module,change,message", [
-    ("teacherless", "ema_decay=0.0, consistency=1.0", "needs ema_decay > 0"),
-    ("overlong_ramp", "consistency_rampup=2.0", "consistency_rampup must be in"),
-    ("negative_weight", "unsupervised_weight=-0.5", "unsupervised_weight must be >= 0"),
+    ("teacherless", "ema_decay=0.0, consistency=1.0", r"consistency \(1.0\) needs a weight average: ema_decay > 0"),
+    ("overlong_ramp", "consistency_rampup=2.0", r"consistency_rampup must be in \[0, 1\], got 2.0"),
+    ("negative_weight", "unsupervised_weight=-0.5", "unsupervised_weight must be 0 or positive, got -0.5"),
+    ("runaway_average", "ema_decay=1.5", r"ema_decay must be in \[0, 1\), got 1.5"),
+    ("one_beta", "betas_d=(0.5,)", r"betas_d must be two numbers in \[0, 1\)"),
+    ("fractional_batch", "batch_size=32.5", "batch_size must be a positive integer, got 32.5"),
+    ("still_rate", "lr_g=0.0", "lr_g must be positive, got 0.0"),
+    ("unknown_loss", "generator_loss='wasserstein'", "generator_loss must be one of non-saturating, "),
 ])
-def test_a_recipe_asking_for_a_teacher_without_a_weight_average_a_ramp_past_the_run_or_a_negative_weight_is_refused(
+def test_a_recipe_outside_what_its_settings_may_hold_is_refused_naming_the_setting(
         tmp_path, monkeypatch, module, change, message):
     from fake_plugins import GOOD_ARCH
 

@@ -25,6 +25,12 @@ def test_config_precedence_plugin_file_flag_and_dry_run_writes_nothing(sganctl, 
     bad = tmp_path / "bad.toml"
     bad.write_text('arch = "compact"\nlearning_rate = 1\n')
     assert "unknown option(s) learning_rate" in sganctl("train", "--config", bad, "--dry-run", expect=2).stderr
+    wild = tmp_path / "wild.toml"
+    wild.write_text('arch = "compact"\nema-decay = 1.5\n')  # once trained on, silently, as an average that grew
+    for dry_run in (["--dry-run"], []):
+        refused = sganctl("train", "--config", wild, *dry_run, expect=2).stderr
+        assert refused.strip() == f"Error: {wild}: ema-decay must be in [0, 1), got 1.5; correct it in the file"
+    assert not (sganctl.cwd / "runs").exists()
 
 
 def test_run_config_json_repeats_the_run_and_curves_are_drawn(sganctl, data_dir):
