@@ -114,7 +114,7 @@ def archs(ctx, as_json):
         return
     table = Table(title="Architectures")
     for column in ("name", "package", "version", "API", "status", "description"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "name")  # the name is typed: keep it whole
     for row in rows:
         status = "[green]ok[/]" if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
         table.add_row(row["name"], row["package"], row["version"], str(row["api_version"] or "-"),
@@ -404,7 +404,7 @@ def datasets(ctx, data_dir, as_json):
         return
     table = Table(title="Datasets")
     for column in ("name", "package", "version", "classes", "image shape", "present locally"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "name")  # the name is typed: keep it whole
     for row in rows:
         names = row["classes"] or []
         classes = f"{len(names)} ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})" if names else "folders"

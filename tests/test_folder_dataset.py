@@ -64,6 +64,9 @@ def test_fashion_mnist_trains_and_evaluates(sganctl, data_dir):
     assert report["num_test"] == 10000 and report["class_names"][9] == "Ankle boot"
     rows = {row["name"]: row for row in sganctl.json("datasets", "--data-dir", data_dir)}
     assert rows["fashion-mnist"]["location"].endswith("fashion-mnist") and rows["folder"]["location"] is None
+    sganctl.env["COLUMNS"] = "80"  # a narrow terminal folds the other columns; a name, which users type, stays whole
+    assert any(line.split("│")[1].strip() == "fashion-mnist" for line in sganctl("datasets").stdout.splitlines()
+               if line.startswith("│"))
 
 
 def broken_idx_dir(tmp_path, data_dir, name, content: bytes) -> Path:
