@@ -106,7 +106,7 @@ def read_config_file(path: str | Path) -> dict:
         raise SganctlError(f"{path}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
     if run_config:
         values = as_trained_then(values)
-    if isinstance(values.get("precision"), int):  # TOML reads `precision = 32` as a number; the flag's value is text
+    if type(values.get("precision")) is int:  # TOML reads `precision = 32` as a number; the flag's value is text
         values["precision"] = str(values["precision"])
     for key, value in values.items():
         wrong = None if value is None and key in RECIPE_FIELDS else problem(key, value)  # None: the plugin's value
