@@ -321,8 +321,10 @@ def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
     """The resolved configuration and where each value came from; nothing is written."""
     from .config import sources
     from .plugins import DatasetRegistry, Registry
+    from .training import validate
 
     resolved = config.with_recipe(Registry().get(config.arch).recipe)
+    validate(resolved)  # a dry run refuses what the run would refuse
     origin = sources(config, from_file, given)
     if resolved.num_labeled is None and resolved.labeled_rate is None:
         default = DatasetRegistry().get(resolved.dataset).default_num_labeled

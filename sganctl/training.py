@@ -127,7 +127,7 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
 
 def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) -> TrainResult:
     """Train in this process, joining torchrun's process group first when there is one."""
-    _validate(cfg)
+    validate(cfg)
     processes = distributed.from_environment()
     device = distributed.process_device(cfg.device, processes)
     joined = distributed.join(processes, device)
@@ -553,7 +553,7 @@ def _diverged(run_dir: Path, iteration: int, what: str) -> TrainingDiverged:
     return TrainingDiverged(message)
 
 
-def _validate(cfg: TrainConfig) -> None:
+def validate(cfg: TrainConfig) -> None:
     """Every resolved setting (plugin defaults included) against its rule, then the ones that depend on another."""
     for name, value in cfg.to_dict().items():
         wrong = settings.problem(name, value)

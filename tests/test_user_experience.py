@@ -30,6 +30,8 @@ def test_config_precedence_plugin_file_flag_and_dry_run_writes_nothing(sganctl, 
     for dry_run in (["--dry-run"], []):
         refused = sganctl("train", "--config", wild, *dry_run, expect=2).stderr
         assert refused.strip() == f"Error: {wild}: ema-decay must be in [0, 1), got 1.5; correct it in the file"
+    teacherless = sganctl("train", "--arch", "compact", "--consistency", "1", "--ema-decay", "0", "--dry-run", expect=2)
+    assert "--consistency needs a weight average" in teacherless.stderr, "a dry run refuses what the run would"
     assert not (sganctl.cwd / "runs").exists()
 
 
