@@ -56,9 +56,13 @@ def _flag(value: object) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
 
+_UNDER_ONE = _number(0, 1, high_open=True)
+"""A decay: an average's (ema_decay) or each of Adam's two."""
+
+
 def _betas(value: object) -> str | None:
     pair = isinstance(value, (tuple, list)) and len(value) == 2
-    inside = pair and all(_number(0, 1, high_open=True)(beta) is None for beta in value)
+    inside = pair and all(_UNDER_ONE(beta) is None for beta in value)
     return None if inside else "must be two numbers in [0, 1) (Adam's beta1, beta2)"
 
 
@@ -88,7 +92,7 @@ RULES: dict[str, Callable[[object], str | None]] = {
     "betas_g": _betas,
     "unsupervised": _one_of(UNSUPERVISED_OBJECTIVES),
     "generator_loss": _one_of(GENERATOR_LOSSES),
-    "ema_decay": _number(0, 1, high_open=True),
+    "ema_decay": _UNDER_ONE,
     "lr_decay_start": _number(0, 1),
     "consistency": _number(0),
     "consistency_rampup": _number(0, 1),

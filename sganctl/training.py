@@ -108,7 +108,7 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
     stored = ckpt.meta["config"]
     for key, value in (overrides or {}).items():
         if key not in RESUME_MAY_CHANGE and value is not None and value != stored.get(key):
-            flag = "--" + key.replace("_", "-")
+            flag = settings.flag(key)
             raise SganctlError(
                 f"cannot resume {run_dir} with {flag} {value}: the run used {stored.get(key)}; "
                 f"drop {flag} or start a new run"
