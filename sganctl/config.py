@@ -97,13 +97,22 @@ def read_config_file(path: str | Path) -> dict:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise SganctlError(f"{path}: cannot read this config file ({exc})") from None
+    if not isinstance(data, dict):
+        raise SganctlError(f"{path}: a config file holds option names and values, not a {type(data).__name__}; "
+                           "see `sganctl train --help` for the names")
     run_config = isinstance(data.get("config"), dict)  # a run directory's config.json
     if run_config:
         data = data["config"]
-    values = {key.replace("-", "_"): value for key, value in data.items()}
-    unknown = sorted(set(values) - set(FIELDS))
+    spelled = {}  # each setting's name as the file spells it, for the messages
+    for key in data:
+        name = key.replace("-", "_")
+        if name in spelled:
+            raise SganctlError(f"{path}: {spelled[name]} and {key} are the same option; keep one of them")
+        spelled[name] = key
+    values = {name: data[key] for name, key in spelled.items()}
+    unknown = [key for name, key in spelled.items() if name not in FIELDS]
     if unknown:
-        raise SganctlError(f"{path}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
+        raise SganctlError(f"{path}: unknown option(s) {', '.join(sorted(unknown))}; valid: {', '.join(FIELDS)}")
     if run_config:
         values = as_trained_then(values)
     if type(values.get("precision")) is int:  # TOML reads `precision = 32` as a number; the flag's value is text
@@ -111,7 +120,7 @@ def read_config_file(path: str | Path) -> dict:
     for key, value in values.items():
         wrong = None if value is None and key in RECIPE_FIELDS else problem(key, value)  # None: the plugin's value
         if wrong:
-            raise SganctlError(f"{path}: {key.replace('_', '-')} {wrong}; correct it in the file")
+            raise SganctlError(f"{path}: {spelled.get(key, key)} {wrong}; correct it in the file")
     for key in ("betas_d", "betas_g"):
         if values.get(key) is not None:
             values[key] = tuple(values[key])

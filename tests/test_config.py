@@ -44,7 +44,7 @@ def test_a_toml_file_leaves_what_it_does_not_set_to_the_plugins_recipe(tmp_path)
 
 @pytest.mark.parametrize("line,message", [
     ("ema-decay = 1.5", r"ema-decay must be in \[0, 1\), got 1.5"),
-    ("betas_d = [0.5]", r"betas-d must be two numbers in \[0, 1\)"),
+    ("betas_d = [0.5]", r"betas_d must be two numbers in \[0, 1\)"),
     ("generator-loss = 'bogus'", "generator-loss must be one of non-saturating, feature-matching, "),
     ("seed = 'x'", "seed must be an integer, got 'x'"),
     ("batch-size = true", "batch-size must be a positive integer, got True"),
@@ -56,6 +56,31 @@ def test_a_config_file_value_outside_its_setting_is_refused_naming_the_file_the_
     path = tmp_path / "run.toml"
     path.write_text(f'arch = "compact"\n{line}\n')
     with pytest.raises(SganctlError, match=f"^{re.escape(str(path))}: {message}.*; correct it in the file$"):
+        read_config_file(path)
+
+
+def test_a_config_files_messages_spell_its_keys_as_the_file_does(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text("ema_decay = 1.5\n")
+    with pytest.raises(SganctlError, match=r": ema_decay must be in \[0, 1\), got 1.5; correct it in the file$"):
+        read_config_file(path)
+    path.write_text("emma-decay = 0.5\n")
+    with pytest.raises(SganctlError, match=r": unknown option\(s\) emma-decay; valid: "):
+        read_config_file(path)
+
+
+def test_a_config_file_that_sets_one_option_twice_is_refused_instead_of_keeping_either_silently(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text("ema-decay = 0.5\nema_decay = 0.6\n")
+    with pytest.raises(SganctlError, match="^.*run.toml: ema-decay and ema_decay are the same option; keep one of them$"):
+        read_config_file(path)
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"lr_d"', "3"])
+def test_a_json_config_file_that_is_not_a_table_of_options_is_refused_with_a_message(tmp_path, text):
+    path = tmp_path / "run.json"
+    path.write_text(text)
+    with pytest.raises(SganctlError, match="holds option names and values, not a .*sganctl train --help"):
         read_config_file(path)
 
 
