@@ -378,7 +378,7 @@ def eval_command(run, data_dir, device, as_json):
     out.print(confusion)
 
 
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, short_help="List the installed datasets and whether their data are here.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 @click.pass_context
@@ -510,7 +510,7 @@ def plot(runs, out_path, force):
     click.echo(str(plot_runs([Path(r) for r in runs], Path(out_path))))
 
 
-@main.command()
+@main.command(short_help="What to paste into a bug report: versions, devices, plugins.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=DATA_DIR_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def info(data_dir, as_json):

@@ -62,6 +62,14 @@ def test_sample_show_and_annotate(sganctl, data_dir):
         assert image.size[0] >= 2 * 64
 
 
+def test_the_command_list_says_each_commands_job_whole_in_an_80_column_terminal(sganctl):
+    sganctl.env["COLUMNS"] = "80"
+    listing = sganctl("--help").stdout.split("Commands:")[1]
+    lines = [line for line in listing.splitlines() if line.strip()]
+    assert {line.split()[0] for line in lines} >= {"archs", "datasets", "eval", "info", "predict", "sample", "train"}
+    assert not [line for line in lines if line.rstrip().endswith("...")]
+
+
 def test_info_json(sganctl):
     report = sganctl.json("info")
     assert report["sganctl"] == sganctl_version() and report["torch"] == torch.__version__
