@@ -68,6 +68,8 @@ def test_the_command_list_says_each_commands_job_whole_in_an_80_column_terminal(
     lines = [line for line in listing.splitlines() if line.strip()]
     assert {line.split()[0] for line in lines} >= {"archs", "datasets", "eval", "info", "predict", "sample", "train"}
     assert not [line for line in lines if line.rstrip().endswith("...")]
+    for group in ("archs", "datasets"):
+        assert "..." not in sganctl(group, "--help").stdout.split("Commands:")[1]
 
 
 def test_info_json(sganctl):
