@@ -122,7 +122,7 @@ def archs(ctx, as_json):
     out.print(table)
 
 
-@archs.command(name="show", short_help="Description, image spec, recipe and parameter counts of one.")
+@archs.command(name="show", short_help="One architecture: description, image spec, recipe, parameter counts.")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def archs_show(name, as_json):
@@ -168,7 +168,7 @@ def archs_show(name, as_json):
     out.print(table)
 
 
-@archs.command(name="check", short_help="Check one against the plugin contract; exit 1 if a check fails.")
+@archs.command(name="check", short_help="Check an architecture against the plugin contract (exit 1 if not).")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def archs_check(name, as_json):
