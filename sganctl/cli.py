@@ -319,20 +319,30 @@ def train(ctx, as_json, resume_dir, config_file, dry_run, **options):
 
 def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
     """The resolved configuration and where each value came from; nothing is written."""
+    from .api import ANY_SIZE
     from .config import sources
+    from .data import split_run
     from .plugins import DatasetRegistry, Registry
     from .training import validate
 
-    resolved = config.with_recipe(Registry().get(config.arch).recipe)
+    arch = Registry().get(config.arch)
+    resolved = config.with_recipe(arch.recipe)
     validate(resolved)  # a dry run refuses what the run would refuse
+    dataset = DatasetRegistry().get(resolved.dataset)
+    data_location = dataset.locate(resolved.data_dir)  # a dry run reads data already here, never downloads
+    if data_location is not None:  # the label and hold-out counts, against the images' classes and number
+        size = None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
+        train_set = dataset.load(resolved.data_dir, size, resolved.seed, lambda message: None).train
+        split_run(train_set, resolved.num_labeled, resolved.labeled_rate, resolved.holdout,
+                  dataset.default_num_labeled, resolved.seed)
     origin = sources(config, from_file, given)
     if resolved.num_labeled is None and resolved.labeled_rate is None:
-        default = DatasetRegistry().get(resolved.dataset).default_num_labeled
+        default = dataset.default_num_labeled
         resolved.num_labeled = default if default is not None else "all labelled images"
         origin["num_labeled"] = "dataset default"
     values = resolved.to_dict()
     if as_json:
-        _emit_json({"config": values, "sources": origin})
+        _emit_json({"config": values, "sources": origin, "data_checked": data_location})
         return
     table = Table(title="Resolved configuration (dry run: nothing trained, nothing written)")
     for column in ("setting", "value", "from"):
@@ -340,6 +350,11 @@ def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
     for key, value in values.items():
         table.add_row(key, str(value), origin[key])
     out.print(table)
+    if data_location is None:
+        out.print(f"{resolved.dataset} data are not here yet: the label and hold-out counts are checked when the run "
+                  "reads them (after a download)", highlight=False)
+    else:
+        out.print(f"label and hold-out counts checked against the data in {data_location}", highlight=False)
 
 
 @main.command(name="eval")

@@ -37,7 +37,7 @@ from .averaging import WeightAverage
 from .config import TrainConfig, as_trained_then
 from .console import TrainingProgress, info
 from .contract import layer_digests, verify_shapes
-from .data import hold_out, labeled_count, split_labeled
+from .data import split_run
 from .distributed import Processes
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluation import Evaluation, evaluate
@@ -159,14 +159,10 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         distributed.barrier(processes)
     for note in splits.notes:
         log(note)
-    train_set, holdout_set = splits.train, None
-    if cfg.holdout:  # set aside before the labels are drawn: neither labelled nor unlabelled, never trained on
-        held, kept = hold_out(train_set.labels, cfg.holdout, train_set.num_classes)
-        holdout_set, train_set = train_set.subset(held), train_set.subset(kept)
-    if cfg.num_labeled is None and cfg.labeled_rate is None:
-        cfg.num_labeled = dataset.default_num_labeled or len(train_set)
-    cfg.num_labeled = labeled_count(len(train_set), cfg.num_labeled, cfg.labeled_rate)
-    labeled_idx, rest_idx = split_labeled(train_set.labels, cfg.num_labeled, train_set.num_classes, cfg.seed)
+    split = split_run(splits.train, cfg.num_labeled, cfg.labeled_rate, cfg.holdout, dataset.default_num_labeled,
+                      cfg.seed)
+    train_set, holdout_set, cfg.num_labeled = split.train, split.held_out, split.num_labeled
+    labeled_idx, rest_idx = split.labeled, split.unlabeled
     spec = image_spec_for(arch, train_set.image_shape)
     labeled_x = train_set.images[labeled_idx].to(device)
     labeled_y = train_set.labels[labeled_idx].to(device)

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from sganctl.data.split import hold_out, labeled_count, split_labeled
+from sganctl.api import ImageSet
+from sganctl.data.split import hold_out, labeled_count, split_labeled, split_run
 from sganctl.errors import SganctlError
 
 
@@ -60,3 +61,15 @@ def test_hold_out_errors_name_its_own_flag(labels):
         hold_out(labels, 5, 10)
     with pytest.raises(SganctlError, match="--holdout 2000 is more than the 1000"):
         hold_out(labels, 2000, 10)
+
+
+def test_a_runs_split_holds_out_first_then_draws_labels_from_the_rest(labels):
+    images = ImageSet(torch.zeros(len(labels), 1, 2, 2, dtype=torch.uint8), labels, [str(c) for c in range(10)])
+    split = split_run(images, None, 0.5, holdout=200, default_num_labeled=None, seed=0)
+    assert (len(split.train), len(split.held_out), split.num_labeled) == (800, 200, 400)
+    assert len(split.labeled) + len(split.unlabeled) == 800
+    assert split_run(images, None, None, 0, default_num_labeled=30, seed=0).num_labeled == 30
+    everything = split_run(images, None, None, 100, default_num_labeled=None, seed=0)
+    assert (everything.num_labeled, len(everything.unlabeled), everything.held_out is not None) == (900, 0, True)
+    with pytest.raises(SganctlError, match="--num-labeled 5 is fewer than one per class"):
+        split_run(images, 5, None, 0, None, seed=0)

@@ -21,6 +21,7 @@ def test_config_precedence_plugin_file_flag_and_dry_run_writes_nothing(sganctl, 
     assert (values["num_labeled"], sources["num_labeled"]) == (200, "config file")
     assert (values["lr_g"], sources["lr_g"]) == (0.0008, "plugin recipe")
     assert (values["batch_size"], sources["batch_size"]) == (50, "plugin recipe")
+    assert report["data_checked"] is None, "no data here: a dry run does not download them to check the counts"
     assert not (sganctl.cwd / "runs").exists(), "a dry run must write nothing"
     bad = tmp_path / "bad.toml"
     bad.write_text('arch = "compact"\nlearning_rate = 1\n')
@@ -32,6 +33,19 @@ def test_config_precedence_plugin_file_flag_and_dry_run_writes_nothing(sganctl, 
         assert refused.strip() == f"Error: {wild}: ema-decay must be in [0, 1), got 1.5; correct it in the file"
     teacherless = sganctl("train", "--arch", "compact", "--consistency", "1", "--ema-decay", "0", "--dry-run", expect=2)
     assert "--consistency needs a weight average" in teacherless.stderr, "a dry run refuses what the run would"
+    assert not (sganctl.cwd / "runs").exists()
+
+
+@pytest.mark.parametrize("counts, message", [
+    (["--num-labeled", "5"], "Error: --num-labeled 5 is fewer than one per class (10 classes); ask for at least 10"),
+    (["--num-labeled", "100", "--holdout", "60000"], "Error: class 0 has 5923 training images, fewer than the 6000"),
+])
+def test_a_dry_run_with_the_data_here_refuses_the_label_counts_the_run_would(sganctl, data_dir, counts, message):
+    command = ["train", "--arch", "compact", *counts, "--iterations", "1", "--data-dir", data_dir]
+    for dry_run in (["--dry-run"], []):
+        assert sganctl(*command, *dry_run, expect=2).stderr.startswith(message)
+    checked = sganctl.json("train", "--arch", "compact", "--holdout", "10000", "--dry-run", "--data-dir", data_dir)
+    assert checked["data_checked"] == str(data_dir / "mnist")
     assert not (sganctl.cwd / "runs").exists()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
+from ..api import ImageSet
 from ..errors import SganctlError
 
 
@@ -63,3 +66,32 @@ def hold_out(labels: torch.Tensor, count: int, num_classes: int) -> tuple[torch.
     test set; drawn before the labelled split, so labels come from the rest.
     """
     return split_labeled(labels, count, num_classes, HOLDOUT_SEED, flag="--holdout")
+
+
+@dataclass
+class RunSplit:
+    """What a run trains on and is judged by, drawn from a dataset's training images."""
+
+    train: ImageSet  # the training images left once the held-out ones are set aside
+    held_out: ImageSet | None
+    num_labeled: int
+    labeled: torch.Tensor  # indices into ``train``
+    unlabeled: torch.Tensor  # indices into ``train``: every other image
+
+
+def split_run(train_set: ImageSet, num_labeled: int | None, labeled_rate: float | None, holdout: int,
+              default_num_labeled: int | None, seed: int) -> RunSplit:
+    """The held-out images, then the labelled ones from the rest: one place that a run and a dry run share,
+    so that a dry run refuses the same label and hold-out counts.
+
+    With neither a count nor a rate, the dataset's default count is used, or every remaining image.
+    """
+    held_out = None
+    if holdout:  # set aside before the labels are drawn: neither labelled nor unlabelled, never trained on
+        held, kept = hold_out(train_set.labels, holdout, train_set.num_classes)
+        held_out, train_set = train_set.subset(held), train_set.subset(kept)
+    if num_labeled is None and labeled_rate is None:
+        num_labeled = default_num_labeled or len(train_set)
+    count = labeled_count(len(train_set), num_labeled, labeled_rate)
+    labeled, unlabeled = split_labeled(train_set.labels, count, train_set.num_classes, seed)
+    return RunSplit(train_set, held_out, count, labeled, unlabeled)
