@@ -365,6 +365,8 @@ def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
 def eval_command(run, data_dir, device, as_json):
     """Test accuracy, per-class accuracy and confusion matrix of a run.
 
+    A run trained with --holdout also gets its accuracy on those held-out images.
+
     RUN is a run directory or checkpoint file; the default is the newest run under ./runs.
 
     Example: sganctl eval runs/00000-compact-mnist-100 --json
@@ -377,6 +379,9 @@ def eval_command(run, data_dir, device, as_json):
         return
     out.print(f"checkpoint: {result.checkpoint} (iteration {result.iteration})", highlight=False)
     out.print(f"test accuracy: [bold]{result.accuracy:.4f}[/] ({result.num_test} images)", highlight=False)
+    if result.holdout:
+        out.print(f"held-out accuracy: [bold]{result.holdout.accuracy:.4f}[/] ({result.holdout.num_test} training "
+                  "images set aside by --holdout; choose settings on this, not on the test set)", highlight=False)
     per_class = Table(title="Per-class accuracy")
     per_class.add_column("class")
     per_class.add_column("accuracy", justify="right")

@@ -20,6 +20,7 @@ class Evaluation:
     class_names: list[str]
     checkpoint: str | None = None
     iteration: int | None = None
+    holdout: Evaluation | None = None  # the same on the images the run set aside with --holdout, if it did
 
     def to_dict(self) -> dict:
         return {
@@ -29,6 +30,7 @@ class Evaluation:
             "num_test": self.num_test,
             "class_names": self.class_names,
             **({"checkpoint": self.checkpoint, "iteration": self.iteration} if self.checkpoint else {}),
+            **({"holdout": self.holdout.to_dict()} if self.holdout else {}),
         }
 
 

@@ -14,6 +14,7 @@ from . import checkpoint
 from .api import ImageSpec
 from .config import TrainConfig
 from .console import info
+from .data import hold_out
 from .devices import resolve_device
 from .errors import SganctlError
 from .evaluation import Evaluation, predict_logits
@@ -36,7 +37,8 @@ def train(arch: str, **options) -> TrainResult:
 
 def evaluate(run: str | Path | None = None, data_dir: str | None = None, device: str = "auto",
              log=info) -> Evaluation:
-    """Test accuracy, per-class accuracy and confusion matrix of a run (default: newest under ./runs)."""
+    """Test accuracy, per-class accuracy and confusion matrix of a run (default: newest under ./runs), and the
+    same on the images it held out when it ran with --holdout: what settings are chosen on."""
     ckpt = checkpoint.load(resolve_checkpoint(None if run is None else str(run)))
     torch_device = resolve_device(device)
     discriminator = checkpoint.rebuild(ckpt, "discriminator", Registry()).to(torch_device)
@@ -44,12 +46,17 @@ def evaluate(run: str | Path | None = None, data_dir: str | None = None, device:
     dataset = DatasetRegistry().get(ckpt.meta["dataset"])
     shape = ckpt.meta.get("data_shape")
     size = (shape[1], shape[2]) if shape else None
-    test = dataset.load(data_dir or config.get("data_dir"), size, config["seed"], log).test
+    splits = dataset.load(data_dir or config.get("data_dir"), size, config["seed"], log)
+    test = splits.test
     if list(test.classes) != list(ckpt.class_names):
         raise SganctlError(f"the test data's classes {test.classes} differ from the checkpoint's "
                            f"{ckpt.class_names}; pass the --data-dir the run was trained on")
     result = evaluate_discriminator(discriminator, test.images, test.labels, ckpt.image_spec,
                                     ckpt.class_names, torch_device)
+    if config.get("holdout"):  # the same images the run set aside: they depend on the count alone, not the seed
+        held, _ = hold_out(splits.train.labels, config["holdout"], splits.train.num_classes)
+        result.holdout = evaluate_discriminator(discriminator, splits.train.images[held], splits.train.labels[held],
+                                                ckpt.image_spec, ckpt.class_names, torch_device)
     result.checkpoint, result.iteration = str(ckpt.path), ckpt.meta.get("iteration")
     return result
 

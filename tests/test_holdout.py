@@ -6,6 +6,7 @@ import pytest
 from test_resume import quiet, settings
 
 from sganctl.errors import SganctlError
+from sganctl.library import evaluate
 from sganctl.training import resume, train
 
 
@@ -21,12 +22,17 @@ def test_holdout_images_leave_the_pools_and_are_measured_with_the_test_set(tmp_p
     stored = json.loads((run.run_dir / "result.json").read_text())
     assert stored["holdout"]["accuracy"] == run.holdout.accuracy and stored["num_test"] == 10000
     assert run.to_dict()["num_holdout"] == 500
+    again = evaluate(run.run_dir, data_dir, "cpu", log=quiet)  # `sganctl eval` finds the same images again
+    assert (again.accuracy, again.holdout.accuracy, again.holdout.confusion) == (
+        run.evaluation.accuracy, run.holdout.accuracy, run.holdout.confusion)
+    assert again.to_dict()["holdout"]["num_test"] == 500
 
 
 def test_without_holdout_nothing_is_set_aside(tmp_path, data_dir, isolated_env):
     lines = []
     run = train(settings(tmp_path, data_dir, arch="mlp", iterations=1), log=lines.append)
     assert run.holdout is None and "holdout_accuracy" not in run.to_dict()
+    assert "holdout" not in evaluate(run.run_dir, data_dir, "cpu", log=quiet).to_dict()
     assert any("20 labelled, 59980 unlabelled, 1 iterations" in line for line in lines)
 
 
