@@ -16,7 +16,7 @@ from .plugins import discover
 
 def system_report(data_dir: str | None = None) -> dict:
     devices = [{"name": platform.processor() or platform.machine(), "type": "cpu"}]
-    cuda = torch.version.cuda if torch.cuda.is_available() else f"not available (built for {torch.version.cuda})"
+    cuda = torch.version.cuda if torch.cuda.is_available() else _why_no_cuda(torch.version.cuda)
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)
@@ -35,6 +35,13 @@ def system_report(data_dir: str | None = None) -> dict:
         "data_dir": data_dir or os.environ.get(DATA_DIR_ENV) or "not set",
         "cache": str(cache_root()),
     }
+
+
+def _why_no_cuda(built_for: str | None) -> str:
+    """A CPU-only torch build and a CUDA build without a usable GPU or driver call for different fixes."""
+    if built_for is None:
+        return "not available (this torch is a CPU-only build)"
+    return f"not available (torch built for CUDA {built_for}, but no GPU or driver answers)"
 
 
 def _plugins(entries: dict) -> list:

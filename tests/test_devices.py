@@ -4,6 +4,7 @@ import torch
 from sganctl.devices import resolve_device
 from sganctl.distributed import from_environment, process_device, split_batch
 from sganctl.errors import SganctlError
+from sganctl.report import system_report
 
 
 def test_cpu_and_auto_without_cuda(monkeypatch):
@@ -86,3 +87,11 @@ def test_global_batch_splits_evenly_over_processes():
     assert split_batch(7, from_environment({}), "--batch-size") == 7
     with pytest.raises(SganctlError, match="--batch-size 7 is the global batch .* pass a multiple of 2"):
         split_batch(7, processes, "--batch-size")
+
+
+@pytest.mark.parametrize("built_for, says", [(None, "a CPU-only build"), ("12.4", "built for CUDA 12.4")])
+def test_info_says_why_cuda_is_missing_in_words(monkeypatch, built_for, says):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", built_for)
+    cuda = system_report()["cuda"]
+    assert cuda.startswith("not available (") and says in cuda and "None" not in cuda
