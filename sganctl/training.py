@@ -118,10 +118,9 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
     cfg.betas_d, cfg.betas_g = tuple(cfg.betas_d), tuple(cfg.betas_g)
     done = ckpt.meta["iteration"]
     if cfg.iterations <= done:
-        raise SganctlError(
-            f"{run_dir} has already trained {done} of {cfg.iterations} iterations; "
-            f"pass --iterations N with N > {done} to train further"
-        )
+        asked = (f"--iterations {cfg.iterations} is not more than the {done} it has trained" if "iterations" in allowed
+                 else f"it has trained all {done} of its iterations")
+        raise SganctlError(f"{run_dir}: {asked}; pass --iterations N with N > {done} to train further")
     return _run(cfg, registry or Registry(), log, resume_from=ckpt)
 
 

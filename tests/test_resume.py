@@ -120,8 +120,10 @@ def test_resume_refuses_conflicting_settings(tmp_path, data_dir, isolated_env):
                             ({"dataset": "fashion"}, "--dataset fashion")):
         with pytest.raises(SganctlError, match=f"cannot resume .* with {flag}: the run used"):
             resume(run, {**overrides, "iterations": 4}, log=quiet)
-    with pytest.raises(SganctlError, match="already trained 2 of 2 iterations"):
+    with pytest.raises(SganctlError, match="it has trained all 2 of its iterations; pass --iterations N with N > 2"):
         resume(run, {}, log=quiet)
+    with pytest.raises(SganctlError, match="--iterations 1 is not more than the 2 it has trained; pass --iterations N"):
+        resume(run, {"iterations": 1}, log=quiet)
     resume(run, {"iterations": 3, "device": "cpu", "log_every": 5}, log=quiet)
     assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 3
 
