@@ -319,10 +319,10 @@ def train(ctx, as_json, resume_dir, config_file, dry_run, **options):
 
 def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
     """The resolved configuration and where each value came from; nothing is written."""
-    from .api import ANY_SIZE
     from .config import sources
     from .data import split_run
     from .plugins import DatasetRegistry, Registry
+    from .preprocess import load_size
     from .training import validate
 
     arch = Registry().get(config.arch)
@@ -331,8 +331,7 @@ def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
     dataset = DatasetRegistry().get(resolved.dataset)
     data_location = dataset.locate(resolved.data_dir)  # a dry run reads data already here, never downloads
     if data_location is not None:  # the label and hold-out counts, against the images' classes and number
-        size = None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
-        train_set = dataset.load(resolved.data_dir, size, resolved.seed, lambda message: None).train
+        train_set = dataset.load(resolved.data_dir, load_size(arch), resolved.seed, lambda message: None).train
         split_run(train_set, resolved.num_labeled, resolved.labeled_rate, resolved.holdout,
                   dataset.default_num_labeled, resolved.seed)
     origin = sources(config, from_file, given)

@@ -18,6 +18,11 @@ NORMALISATION = {
 _LUMA = (0.299, 0.587, 0.114)
 
 
+def load_size(arch: Architecture) -> tuple[int, int] | None:
+    """The (height, width) a dataset is asked to load its images at: the plugin's, or None for their own."""
+    return None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
+
+
 def image_spec_for(arch: Architecture, data_shape: tuple[int, int, int]) -> ImageSpec:
     """The image spec the networks are built for: the plugin's size and channels, else the data's."""
     channels, height, width = data_shape

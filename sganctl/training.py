@@ -32,7 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from . import __version__, checkpoint, distributed, resume_state, settings
 from . import objectives as obj
-from .api import ANY_SIZE, API_VERSION, DiscriminatorOutput, ImageSet
+from .api import API_VERSION, DiscriminatorOutput, ImageSet
 from .averaging import WeightAverage
 from .config import TrainConfig, as_trained_then
 from .console import TrainingProgress, info
@@ -43,7 +43,7 @@ from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluation import Evaluation, evaluate
 from .files import write_json
 from .plugins import DatasetRegistry, Registry
-from .preprocess import NORMALISATION, image_spec_for, to_model_input
+from .preprocess import NORMALISATION, image_spec_for, load_size, to_model_input
 from .runs import CHECKPOINT_NAME, create_run_dir
 from .sampling import generate, save_grid
 from .stop_signals import stop_requests
@@ -150,7 +150,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     labeled_batch = distributed.split_batch(cfg.labeled_batch_size, processes, "--labeled-batch-size")
 
     # Data: the labelled subset is fixed by the seed; every other training image is unlabelled.
-    size = None if arch.image_size == ANY_SIZE else tuple(arch.image_size)
+    size = load_size(arch)
     if not main:  # rank 0 loads first: a download then happens once, and the others find the files
         distributed.barrier(processes)
     splits = dataset.load(cfg.data_dir, size, cfg.seed, log)
