@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from . import checkpoint
-from .api import ImageSpec
+from .api import ImageSet, ImageSpec
 from .config import TrainConfig
 from .console import info
 from .data import hold_out
@@ -51,12 +51,15 @@ def evaluate(run: str | Path | None = None, data_dir: str | None = None, device:
     if list(test.classes) != list(ckpt.class_names):
         raise SganctlError(f"the test data's classes {test.classes} differ from the checkpoint's "
                            f"{ckpt.class_names}; pass the --data-dir the run was trained on")
-    result = evaluate_discriminator(discriminator, test.images, test.labels, ckpt.image_spec,
-                                    ckpt.class_names, torch_device)
+
+    def on(images: ImageSet) -> Evaluation:
+        return evaluate_discriminator(discriminator, images.images, images.labels, ckpt.image_spec,
+                                      ckpt.class_names, torch_device)
+
+    result = on(test)
     if config.get("holdout"):  # the same images the run set aside: they depend on the count alone, not the seed
         held, _ = hold_out(splits.train.labels, config["holdout"], splits.train.num_classes)
-        result.holdout = evaluate_discriminator(discriminator, splits.train.images[held], splits.train.labels[held],
-                                                ckpt.image_spec, ckpt.class_names, torch_device)
+        result.holdout = on(splits.train.subset(held))
     result.checkpoint, result.iteration = str(ckpt.path), ckpt.meta.get("iteration")
     return result
 
