@@ -71,6 +71,9 @@ def sample(run: str | Path | None = None, grid: tuple = (4, 4), seed: int = 0, o
 
     rows, cols = grid
     ckpt = checkpoint.load(resolve_checkpoint(None if run is None else str(run)))
+    if ckpt.meta["config"].get("supervised_only"):  # its generator is the untrained one it was built with: noise
+        raise SganctlError(f"{ckpt.path} was trained with --supervised-only, so its generator never trained and "
+                           "draws only noise; sample a run trained without --supervised-only")
     path = Path(out) if out else free_name(ckpt.path.parent / "samples" / f"sample-{rows}x{cols}-seed{seed}.png")
     torch_device = resolve_device(device)
     registry = Registry()

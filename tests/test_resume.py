@@ -181,6 +181,11 @@ def test_supervised_only_baseline_trains_the_discriminator_alone(tmp_path, data_
     assert not (result.run_dir / "samples").exists(), "no generator, no sample grids"
     records = (result.run_dir / "metrics.jsonl").read_text().splitlines()
     assert '"loss_g": 0.0' in records[-1] and '"loss_d_unsup": 0.0' in records[-1]
+    from sganctl.library import sample
+
+    with pytest.raises(SganctlError, match="trained with --supervised-only, so its generator never trained"):
+        sample(result.run_dir, grid=(2, 2), out=tmp_path / "noise.png", device="cpu")
+    assert not (tmp_path / "noise.png").exists()
 
 
 def test_ema_is_the_shipped_classifier_and_learning_rates_decay_to_the_end(tmp_path, data_dir, isolated_env):
