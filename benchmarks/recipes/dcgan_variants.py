@@ -11,7 +11,8 @@ second half of the run, what `mlp` and `compact` already do, and whether
 that average also teaches the unlabelled images (`compact`'s mean-teacher
 loss). The ``shift_*`` variants put `compact`'s random shift first in the
 discriminator instead; the ``unsupervised_weight_*`` ones are the plugin's
-recipe with its real/fake loss weighted down. Trains with 100 labels (``--num-labeled``) and prints
+recipe with its real/fake loss weighted down (``_0``: turned off, the mean
+teacher alone). Trains with 100 labels (``--num-labeled``) and prints
 the final accuracy on 10,000 held-out training images (what variants are
 compared on) and on the test set.
 """
@@ -63,6 +64,9 @@ VARIANTS = {
     # semi-supervised classifier trails the same network trained on the labels alone
     "unsupervised_weight_50": recipe_variant(DCGAN, unsupervised_weight=0.5),
     "unsupervised_weight_20": recipe_variant(DCGAN, unsupervised_weight=0.2),
+    # no real/fake loss at all: the unlabelled images reach D through its mean teacher alone (the generator still
+    # trains, on features D no longer shapes for it), which says whether the GAN or the teacher costs the accuracy
+    "unsupervised_weight_0": recipe_variant(DCGAN, unsupervised_weight=0.0),
 }
 globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
 
