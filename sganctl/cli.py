@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -395,6 +396,68 @@ def eval_command(run, data_dir, device, as_json):
     for i, (name, row) in enumerate(zip(result.class_names, result.confusion)):
         confusion.add_row(escape(name), *[f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)])
     out.print(confusion)
+
+
+@main.command(name="runs", short_help="List the runs in a folder: how far each got, what it measured.")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print a list of objects on stdout.")
+def runs_command(folder, as_json):
+    """List the runs under FOLDER (default ./runs, where train puts them), oldest first.
+
+    Test and held-out accuracy are the finished run's (result.json); "*" marks a
+    figure measured before the run was resumed to train more iterations.
+    Kind "baseline" is a --supervised-only run. A running run says when it last
+    checkpointed: one not heard from for long was probably killed, and goes on
+    with sganctl train --resume RUN.
+
+    Example: sganctl runs --json
+    """
+    from .run_list import age, list_runs
+    from .runs import DEFAULT_OUT
+
+    if folder is None and not DEFAULT_OUT.is_dir():
+        summaries = []
+    else:
+        summaries = list_runs(Path(folder) if folder else DEFAULT_OUT)
+    if as_json:
+        _emit_json([summary.to_dict() for summary in summaries])
+        return
+    if not summaries:
+        out.print(f"no runs under {folder or DEFAULT_OUT}/ yet; train one with 'sganctl train --arch NAME'",
+                  highlight=False)
+        return
+
+    def count(value) -> str:
+        return "-" if value is None else f"{value:,}"
+
+    earlier = False  # a figure measured before the run was resumed to train more
+
+    def accuracy(value, summary) -> str:
+        nonlocal earlier
+        if value is None:
+            return "-"
+        resumed = summary.result_iterations not in (None, summary.iterations)
+        earlier = earlier or resumed
+        return f"{value:.2%}" + ("*" if resumed else "")
+
+    table = Table(title=f"Runs in {folder or DEFAULT_OUT}/", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False, collapse_padding=True)
+    table.add_column("run", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("trained", justify="right", no_wrap=True)
+    table.add_column("state", min_width=11)  # "running" above "(5 min ago)" in an 80-column terminal
+    table.add_column("test", justify="right", no_wrap=True)
+    table.add_column("held out", justify="right", no_wrap=True)
+    for summary in summaries:
+        state = summary.state or "not started"
+        if summary.state == "running":  # status.json is rewritten at every checkpoint
+            state = f"running ({age(summary.updated)})"
+        table.add_row(escape(Path(summary.run_dir).name), "baseline" if summary.supervised_only else "SSL",
+                      f"{count(summary.iteration)}/{count(summary.iterations)}", state,
+                      accuracy(summary.test_accuracy, summary), accuracy(summary.holdout_accuracy, summary))
+    if earlier:
+        table.caption = "*: measured before a resume asked for more iterations"
+    out.print(table)
 
 
 @main.group(invoke_without_command=True, short_help="List the installed datasets and whether their data are here.")

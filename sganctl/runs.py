@@ -19,6 +19,11 @@ def _numbered(out: Path):
     return sorted(runs)
 
 
+def numbered_runs(out: Path) -> list[Path]:
+    """The run directories under ``out`` (NNNNN-...), in the order they were made."""
+    return [path for _, path in _numbered(Path(out))]
+
+
 def create_run_dir(out: Path, label: str) -> Path:
     """Make ``out/NNNNN-label`` with the next free number; a racing run just takes the next one."""
     out = Path(out)

@@ -89,6 +89,13 @@ def test_runs_are_numbered_and_never_reused(trained, data_dir):
             "--data-dir", data_dir)
     names = sorted(p.name for p in (trained.cwd / "runs").iterdir())
     assert names[0].startswith("00000-compact") and names[-1].startswith("00001-mlp")
+    listed = trained.json("runs")
+    assert [Path(row["run_dir"]).name for row in listed] == names
+    for row in listed:
+        result = json.loads((trained.cwd / row["run_dir"] / "result.json").read_text())
+        assert row["state"] == "completed" and row["iteration"] == row["iterations"] == result["iterations"]
+        assert row["test_accuracy"] == result["accuracy"] and not row["supervised_only"]
+    assert names[-1] in trained("runs").stdout
 
 
 def test_python_dash_m_and_archs(sganctl):

@@ -1,0 +1,97 @@
+"""What a folder of runs holds, read from each run's small JSON files: no torch, no checkpoint is opened.
+
+A run's config.json says what it trains, status.json how far it got and how
+it ended (rewritten at every checkpoint), result.json what the finished run
+measured. A file that is missing or cut short leaves its fields empty rather
+than hiding the run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import SganctlError
+from .runs import numbered_runs
+
+
+@dataclass
+class RunSummary:
+    run_dir: str
+    arch: str | None = None
+    dataset: str | None = None
+    num_labeled: int | None = None
+    supervised_only: bool = False
+    holdout: int = 0
+    iteration: int | None = None  # the last checkpoint's
+    iterations: int | None = None  # what the run was asked to train (a resume with --iterations raises it)
+    state: str | None = None  # running, completed, interrupted, diverged, failed; None before the first checkpoint
+    updated: str | None = None  # when status.json was last written
+    message: str | None = None  # why a run failed or diverged
+    test_accuracy: float | None = None
+    holdout_accuracy: float | None = None
+    result_iterations: int | None = None  # the length result.json was measured at
+    seconds: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def summarise(run_dir: Path) -> RunSummary:
+    meta, status, result = (_read(run_dir / name) for name in ("config.json", "status.json", "result.json"))
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    holdout = result.get("holdout") if isinstance(result.get("holdout"), dict) else {}
+    return RunSummary(
+        run_dir=str(run_dir),
+        arch=config.get("arch"),
+        dataset=config.get("dataset"),
+        num_labeled=config.get("num_labeled"),
+        supervised_only=bool(config.get("supervised_only")),
+        holdout=config.get("holdout") or 0,
+        iteration=status.get("iteration"),
+        iterations=config.get("iterations"),
+        state=status.get("state"),
+        updated=status.get("time"),
+        message=status.get("message"),
+        test_accuracy=result.get("accuracy"),
+        holdout_accuracy=holdout.get("accuracy"),
+        result_iterations=result.get("iterations"),
+        seconds=result.get("seconds"),
+    )
+
+
+def list_runs(folder: Path) -> list[RunSummary]:
+    """The runs under ``folder`` (a folder of runs, as --out makes, or one run directory), oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SganctlError(f"{folder}: no such folder; pass the --out folder your runs were written to")
+    if (folder / "config.json").is_file():
+        return [summarise(folder)]
+    return [summarise(path) for path in numbered_runs(folder)]
+
+
+def age(stamp: str | None, now: float | None = None) -> str | None:
+    """'5 min ago' for a status.json time: a 'running' run whose last checkpoint is old may have been killed."""
+    if not stamp:
+        return None
+    try:
+        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        return None
+    minutes = max(0, int(((time.time() if now is None else now) - then) // 60))
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"

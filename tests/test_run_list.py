@@ -1,0 +1,85 @@
+"""`sganctl runs`: a folder of runs summarised from each run's JSON files, whatever state each was left in."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sganctl.errors import SganctlError
+from sganctl.run_list import age, list_runs
+
+
+def _run(folder: Path, name: str, iterations: int, status: dict | str | None = None, result: dict | None = None,
+         **config) -> Path:
+    run = folder / name
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"config": {"arch": "compact", "dataset": "mnist", "num_labeled": 100,
+                                                            "iterations": iterations, **config}}))
+    if isinstance(status, str):  # a file cut short by a crash
+        (run / "status.json").write_text(status)
+    elif status is not None:
+        (run / "status.json").write_text(json.dumps(status))
+    if result is not None:
+        (run / "result.json").write_text(json.dumps(result))
+    return run
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    runs = tmp_path / "runs"
+    _run(runs, "00000-compact-mnist-100", 50, {"state": "completed", "iteration": 50, "time": "2026-11-28T10:00:00+0000"},
+         {"iterations": 50, "accuracy": 0.91, "seconds": 12.5, "holdout": {"accuracy": 0.9}}, holdout=1000)
+    # resumed to 80 and now past its last checkpoint at 60: its result is the 50-iteration one
+    _run(runs, "00001-compact-mnist-100", 80, {"state": "running", "iteration": 60, "time": "2026-11-28T11:00:00+0000"},
+         {"iterations": 50, "accuracy": 0.88, "seconds": 9.0}, supervised_only=True)
+    _run(runs, "00002-compact-mnist-100", 50, '{"state": "runn')
+    (runs / "00003-compact-mnist-100").mkdir()  # made, then killed before its config.json
+    (runs / "notes").mkdir()  # not a run
+    return runs
+
+
+def test_every_run_is_listed_in_order_with_what_its_files_say(folder):
+    done, resumed, cut, empty = list_runs(folder)
+    assert [Path(r.run_dir).name[:5] for r in (done, resumed, cut, empty)] == ["00000", "00001", "00002", "00003"]
+    assert (done.state, done.iteration, done.iterations, done.test_accuracy, done.holdout_accuracy, done.holdout) == (
+        "completed", 50, 50, 0.91, 0.9, 1000)
+    assert resumed.supervised_only and resumed.state == "running" and resumed.result_iterations == 50
+    assert (resumed.iteration, resumed.iterations) == (60, 80)
+    assert cut.state is None and cut.iterations == 50 and cut.test_accuracy is None
+    assert empty.arch is None and empty.state is None
+
+
+def test_one_run_directory_lists_itself_and_a_missing_folder_is_an_error(folder, tmp_path):
+    [only] = list_runs(folder / "00000-compact-mnist-100")
+    assert only.test_accuracy == 0.91
+    with pytest.raises(SganctlError, match="no such folder; pass the --out folder"):
+        list_runs(tmp_path / "elsewhere")
+
+
+def test_age_says_how_long_ago_a_status_was_written():
+    stamp = "2026-11-28T10:00:00+0000"
+    base = 1795860000.0  # 2026-11-28T10:00:00 UTC
+    assert age(stamp, now=base + 5 * 60) == "5 min ago"
+    assert age(stamp, now=base + 3 * 3600) == "3 h ago"
+    assert age(stamp, now=base + 3 * 86400) == "3 days ago"
+    assert age("2026-11-28T11:00:00+0100", now=base) == "0 min ago", "the offset is honoured"
+    assert age(None) is None and age("yesterday") is None
+
+
+def test_the_command_lists_runs_as_a_table_and_as_json(sganctl, folder):
+    rows = sganctl.json("runs", folder)
+    assert [row["state"] for row in rows] == ["completed", "running", None, None]
+    assert rows[1]["result_iterations"] == 50 and rows[1]["iterations"] == 80
+    sganctl.env["COLUMNS"] = "80"
+    table = sganctl("runs", folder).stdout
+    assert "00000-compact-mnist-100" in table and "00003-compact-mnist-100" in table
+    assert "91.00%" in table and "88.00%*" in table and "measured before a resume" in table
+    assert "baseline" in table and "not started" in table and "60/80" in table
+    assert all(len(line) <= 80 for line in table.splitlines())
+
+
+def test_no_runs_yet_is_not_an_error_but_a_missing_folder_is(sganctl, tmp_path):
+    assert sganctl.json("runs") == []
+    assert "no runs under runs/ yet" in sganctl("runs").stdout
+    proc = sganctl("runs", tmp_path / "elsewhere", expect=2)
+    assert "no such folder; pass the --out folder" in proc.stderr and "Traceback" not in proc.stderr
