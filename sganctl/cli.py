@@ -609,11 +609,16 @@ def info(data_dir, as_json):
     table = Table(title="sganctl info", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value", overflow="fold")
-    for key in ("sganctl", "python", "platform", "torch", "cuda", "cudnn"):
+    for key in ("sganctl", "python", "platform", "torch", "cuda"):
         table.add_row(key, str(report[key]))
+    table.add_row("cudnn", "not in this torch build" if report["cudnn"] is None else str(report["cudnn"]))
     for device in report["devices"]:
-        table.add_row("device", f"{device['name']} ({device['type']}"
-                      + (f", {device['memory_gb']:.1f} GiB)" if device.get("memory_gb") else ")"))
+        if device["type"] == "cpu":
+            threads = device["threads"]
+            detail = f"{device['cores']} cores, torch uses {threads} thread{'' if threads == 1 else 's'}"
+        else:
+            detail = f"{device['memory_gb']:.1f} GiB"
+        table.add_row("device", f"{device['name']} ({device['type']}, {detail})")
     for kind in ("architectures", "datasets"):
         table.add_row(kind, ", ".join(f"{p['name']} ({p['package']} {p['version']})" for p in report[kind]))
     for key in ("data_dir", "cache"):

@@ -15,7 +15,9 @@ from .plugins import discover
 
 
 def system_report(data_dir: str | None = None) -> dict:
-    devices = [{"name": platform.processor() or platform.machine(), "type": "cpu"}]
+    # cores and torch's threads: what a report about CPU speed needs first (OMP_NUM_THREADS changes the latter)
+    devices = [{"name": platform.processor() or platform.machine(), "type": "cpu", "cores": os.cpu_count(),
+                "threads": torch.get_num_threads()}]
     cuda = torch.version.cuda if torch.cuda.is_available() else _why_no_cuda(torch.version.cuda)
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):

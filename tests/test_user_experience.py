@@ -1,6 +1,7 @@
 """What a user sees: config files and dry runs, curves, terminal previews, info, the Python API."""
 
 import json
+import os
 
 import pytest
 import torch
@@ -92,6 +93,16 @@ def test_info_json(sganctl):
     assert {a["name"] for a in report["architectures"]} >= {"mlp", "dcgan", "compact"}
     assert {d["name"] for d in report["datasets"]} >= {"mnist", "fashion-mnist", "folder"}
     assert report["devices"][0]["type"] == "cpu"
+
+
+def test_info_says_how_many_cores_and_threads_and_what_a_missing_cudnn_means(sganctl):
+    sganctl.env["OMP_NUM_THREADS"] = "1"
+    cpu = sganctl.json("info")["devices"][0]
+    assert cpu["cores"] == os.cpu_count() and cpu["threads"] == 1, "torch reads OMP_NUM_THREADS"
+    table = sganctl("info").stdout
+    assert f"{os.cpu_count()} cores, torch uses 1 thread)" in table
+    if torch.backends.cudnn.version() is None:  # a CPU-only build, as in CI
+        assert "not in this torch build" in table and "None" not in table
 
 
 def sganctl_version():
