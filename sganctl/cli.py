@@ -407,8 +407,8 @@ def runs_command(folder, as_json):
     Test and held-out accuracy are the finished run's (result.json); "*" marks a
     figure measured before the run was resumed to train more iterations.
     Kind "baseline" is a --supervised-only run. A running run says when it last
-    checkpointed: one not heard from for long was probably killed, and goes on
-    with sganctl train --resume RUN.
+    checkpointed; one whose process is gone from this machine shows as killed.
+    Either goes on from its last checkpoint with sganctl train --resume RUN.
 
     Example: sganctl runs --json
     """
@@ -450,7 +450,9 @@ def runs_command(folder, as_json):
     table.add_column("held out", justify="right", no_wrap=True)
     for summary in summaries:
         state = summary.state or "not started"
-        if summary.state == "running":  # status.json is rewritten at every checkpoint
+        if summary.alive is False:
+            state = "killed (process gone)"
+        elif summary.state == "running":  # status.json is rewritten at every checkpoint
             state = f"running ({age(summary.updated)})"
         table.add_row(escape(Path(summary.run_dir).name), "baseline" if summary.supervised_only else "SSL",
                       f"{count(summary.iteration)}/{count(summary.iterations)}", state,

@@ -9,6 +9,8 @@ than hiding the run.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -30,6 +32,7 @@ class RunSummary:
     iterations: int | None = None  # what the run was asked to train (a resume with --iterations raises it)
     state: str | None = None  # running, completed, interrupted, diverged, failed; None before the first checkpoint
     updated: str | None = None  # when status.json was last written
+    alive: bool | None = None  # a running run's process, where this machine can tell: False if killed unawares
     message: str | None = None  # why a run failed or diverged
     test_accuracy: float | None = None
     holdout_accuracy: float | None = None
@@ -63,12 +66,28 @@ def summarise(run_dir: Path) -> RunSummary:
         iterations=config.get("iterations"),
         state=status.get("state"),
         updated=status.get("time"),
+        alive=_alive(status) if status.get("state") == "running" else None,
         message=status.get("message"),
         test_accuracy=result.get("accuracy"),
         holdout_accuracy=holdout.get("accuracy"),
         result_iterations=result.get("iterations"),
         seconds=result.get("seconds"),
     )
+
+
+def _alive(status: dict) -> bool | None:
+    """Whether the process status.json names still runs; None where that cannot be told (another machine, an
+    older run without a pid, or Windows, where os.kill would signal the process rather than probe it)."""
+    pid = status.get("pid")
+    if os.name != "posix" or not isinstance(pid, int) or status.get("host") != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def list_runs(folder: Path) -> list[RunSummary]:

@@ -19,8 +19,10 @@ the current step and write one before exiting.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
+import socket
 import time
 from collections.abc import Callable
 from contextlib import closing, nullcontext
@@ -523,13 +525,15 @@ def _restore(ckpt, generator, discriminator, ema, opt_d, opt_g, batch_gen, devic
 
 
 def _status(run_dir: Path | None, state: str, iteration: int | None, message: str = "") -> None:
-    """status.json says what became of the run: running, completed, interrupted, diverged, failed.
+    """status.json says what became of the run: running (and which process), completed, interrupted, diverged, failed.
 
     Processes other than rank 0 have no run directory and write nothing.
     """
     if run_dir is None:
         return
     record = {"state": state, "iteration": iteration, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if state == "running":  # so that `sganctl runs` can tell a run killed without a word from a live one
+        record.update(pid=os.getpid(), host=socket.gethostname())
     if message:
         record["message"] = message
     try:

@@ -1,6 +1,10 @@
 """`sganctl runs`: a folder of runs summarised from each run's JSON files, whatever state each was left in."""
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +87,33 @@ def test_no_runs_yet_is_not_an_error_but_a_missing_folder_is(sganctl, tmp_path):
     assert "no runs under runs/ yet" in sganctl("runs").stdout
     proc = sganctl("runs", tmp_path / "elsewhere", expect=2)
     assert "no such folder; pass the --out folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a process is probed with signal 0 on POSIX only")
+def test_a_running_run_whose_process_is_gone_shows_as_killed(tmp_path, sganctl):
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # its pid now names no process (reuse this soon is vanishingly rare)
+    here = socket.gethostname()
+    running = {"state": "running", "iteration": 10, "time": "2026-11-28T10:00:00+0000", "host": here}
+    _run(tmp_path, "00000-compact-mnist-100", 50, {**running, "pid": finished.pid})
+    _run(tmp_path, "00001-compact-mnist-100", 50, {**running, "pid": os.getpid()})
+    _run(tmp_path, "00002-compact-mnist-100", 50, {**running, "pid": finished.pid, "host": here + "-elsewhere"})
+    _run(tmp_path, "00003-compact-mnist-100", 50, {k: v for k, v in running.items() if k != "host"})  # older runs
+    assert [r.alive for r in list_runs(tmp_path)] == [False, True, None, None]
+    sganctl.env["COLUMNS"] = "120"
+    lines = sganctl("runs", tmp_path).stdout.splitlines()
+    assert "killed (process gone)" in next(line for line in lines if "00000-" in line)
+    assert all("running (" in next(line for line in lines if f"0000{n}-" in line) for n in (1, 2, 3))
+
+
+def test_a_running_status_names_its_process_and_a_final_one_does_not(tmp_path):
+    from sganctl.training import _status
+
+    run = _run(tmp_path, "00000-compact-mnist-100", 5)
+    _status(run, "running", 3)
+    running = json.loads((run / "status.json").read_text())
+    assert (running["pid"], running["host"], running["iteration"]) == (os.getpid(), socket.gethostname(), 3)
+    assert [r.alive for r in list_runs(tmp_path)] == ([True] if os.name == "posix" else [None])
+    _status(run, "completed", 5)
+    assert set(json.loads((run / "status.json").read_text())) == {"state", "iteration", "time"}
+    assert [r.alive for r in list_runs(tmp_path)] == [None]
