@@ -9,15 +9,13 @@ than hiding the run.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .errors import SganctlError
-from .runs import numbered_runs
+from .runs import numbered_runs, trainer_alive
 
 
 @dataclass
@@ -66,28 +64,13 @@ def summarise(run_dir: Path) -> RunSummary:
         iterations=config.get("iterations"),
         state=status.get("state"),
         updated=status.get("time"),
-        alive=_alive(status) if status.get("state") == "running" else None,
+        alive=trainer_alive(status) if status.get("state") == "running" else None,
         message=status.get("message"),
         test_accuracy=result.get("accuracy"),
         holdout_accuracy=holdout.get("accuracy"),
         result_iterations=result.get("iterations"),
         seconds=result.get("seconds"),
     )
-
-
-def _alive(status: dict) -> bool | None:
-    """Whether the process status.json names still runs; None where that cannot be told (another machine, an
-    older run without a pid, or Windows, where os.kill would signal the process rather than probe it)."""
-    pid = status.get("pid")
-    if os.name != "posix" or not isinstance(pid, int) or status.get("host") != socket.gethostname():
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def list_runs(folder: Path) -> list[RunSummary]:

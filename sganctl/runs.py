@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from pathlib import Path
 
 from .errors import SganctlError
@@ -67,3 +69,19 @@ def resolve_checkpoint(target: str | None) -> Path:
             return latest_run(path) / CHECKPOINT_NAME
         raise SganctlError(f"{path}: no {CHECKPOINT_NAME} in this directory; is it a run directory?")
     return path
+
+
+def trainer_alive(status: dict) -> bool | None:
+    """Whether the process a running run's status.json names still runs; None where that cannot be told
+    (another machine, a run from before status.json named its process, or Windows, where os.kill would
+    signal the process rather than probe it)."""
+    pid = status.get("pid")
+    if os.name != "posix" or not isinstance(pid, int) or status.get("host") != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -46,7 +46,7 @@ from .evaluation import Evaluation, evaluate
 from .files import write_json
 from .plugins import DatasetRegistry, Registry
 from .preprocess import NORMALISATION, image_spec_for, load_size, to_model_input
-from .runs import CHECKPOINT_NAME, create_run_dir
+from .runs import CHECKPOINT_NAME, create_run_dir, trainer_alive
 from .sampling import generate, save_grid
 from .stop_signals import stop_requests
 
@@ -104,6 +104,7 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
     run_dir = Path(run_dir)
     if not (run_dir / CHECKPOINT_NAME).is_file():
         raise SganctlError(f"cannot resume {run_dir}: it holds no {CHECKPOINT_NAME}; is it a run directory?")
+    _refuse_if_still_training(run_dir)
     ckpt = checkpoint.load(run_dir / CHECKPOINT_NAME)
     if f"{resume_state.RNG_PREFIX}.cpu" not in ckpt.tensors:
         raise SganctlError(f"cannot resume {run_dir}: its checkpoint holds weights only, no training state")
@@ -124,6 +125,23 @@ def resume(run_dir: str | Path, overrides: dict | None = None, registry: Registr
                  else f"it has trained all {done} of its iterations")
         raise SganctlError(f"{run_dir}: {asked}; pass --iterations N with N > {done} to train further")
     return _run(cfg, registry or Registry(), log, resume_from=ckpt)
+
+
+def _refuse_if_still_training(run_dir: Path) -> None:
+    """Two processes training one run directory would overwrite each other's checkpoints.
+
+    Only rank 0 asks: under torchrun it writes status.json, and the other ranks may read its fresh 'running'.
+    """
+    if distributed.from_environment().rank:
+        return
+    try:
+        status = json.loads((run_dir / "status.json").read_text())
+    except (OSError, ValueError):
+        return
+    if isinstance(status, dict) and status.get("state") == "running" and trainer_alive(status):
+        pid = status["pid"]
+        raise SganctlError(f"cannot resume {run_dir}: process {pid} on this machine is still training it; "
+                           f"wait for it to finish, or stop it (Ctrl-C, or kill -TERM {pid}) and resume then")
 
 
 def _run(cfg: TrainConfig, registry: Registry, log: Callable, resume_from=None) -> TrainResult:

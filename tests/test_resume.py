@@ -145,6 +145,37 @@ def test_resume_says_when_the_plugin_now_builds_other_layers(tmp_path, data_dir,
     assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 4
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a process is probed with signal 0 on POSIX only")
+def test_resume_refuses_a_run_its_process_is_still_training(tmp_path, data_dir, isolated_env, monkeypatch):
+    import socket
+    import subprocess
+    import sys
+
+    from sganctl.training import _refuse_if_still_training
+
+    run = train(settings(tmp_path, data_dir, iterations=2, checkpoint_every=2), log=quiet).run_dir
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        running = {"state": "running", "iteration": 2, "time": "2026-11-28T10:00:00+0000",
+                   "host": socket.gethostname(), "pid": live.pid}
+        (run / "status.json").write_text(json.dumps(running))
+        before = (run / "checkpoint.safetensors").read_bytes()
+        with pytest.raises(SganctlError, match=f"process {live.pid} on this machine is still training it; wait for it"
+                                               f" to finish, or stop it \\(Ctrl-C, or kill -TERM {live.pid}\\)"):
+            resume(run, {"iterations": 3}, log=quiet)
+        assert (run / "checkpoint.safetensors").read_bytes() == before
+        monkeypatch.setenv("RANK", "1")  # torchrun's other ranks read the status rank 0 has just written: no check
+        monkeypatch.setenv("WORLD_SIZE", "2")
+        _refuse_if_still_training(run)
+        monkeypatch.delenv("RANK")
+        monkeypatch.delenv("WORLD_SIZE")
+    finally:
+        live.kill()
+        live.wait()
+    resume(run, {"iterations": 3}, log=quiet)  # its process is gone: killed unawares, the run goes on
+    assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 3
+
+
 def test_resume_needs_a_run_directory(tmp_path):
     with pytest.raises(SganctlError, match="holds no checkpoint.safetensors"):
         resume(tmp_path, {})
