@@ -83,5 +83,19 @@ def trainer_alive(status: dict) -> bool | None:
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
-        return True
-    return True
+        pass
+    started = status.get("started")
+    return started is None or process_started(pid) in (None, started)  # a later process given the same pid: gone
+
+
+def process_started(pid: int) -> int | None:
+    """When a process started, in clock ticks since boot (Linux's /proc), so that a reused pid is not mistaken
+    for the process that had it; None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    try:  # the fields after the command name, which is in parentheses and may hold spaces
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (IndexError, ValueError):
+        return None

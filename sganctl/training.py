@@ -46,7 +46,7 @@ from .evaluation import Evaluation, evaluate
 from .files import write_json
 from .plugins import DatasetRegistry, Registry
 from .preprocess import NORMALISATION, image_spec_for, load_size, to_model_input
-from .runs import CHECKPOINT_NAME, create_run_dir, trainer_alive
+from .runs import CHECKPOINT_NAME, create_run_dir, process_started, trainer_alive
 from .sampling import generate, save_grid
 from .stop_signals import stop_requests
 
@@ -551,7 +551,7 @@ def _status(run_dir: Path | None, state: str, iteration: int | None, message: st
         return
     record = {"state": state, "iteration": iteration, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if state == "running":  # so that `sganctl runs` can tell a run killed without a word from a live one
-        record.update(pid=os.getpid(), host=socket.gethostname())
+        record.update(pid=os.getpid(), host=socket.gethostname(), started=process_started(os.getpid()))
     if message:
         record["message"] = message
     try:

@@ -11,6 +11,7 @@ import pytest
 
 from sganctl.errors import SganctlError
 from sganctl.run_list import age, list_runs
+from sganctl.runs import process_started
 
 
 def _run(folder: Path, name: str, iterations: int, status: dict | str | None = None, result: dict | None = None,
@@ -100,6 +101,10 @@ def test_a_running_run_whose_process_is_gone_shows_as_killed(tmp_path, sganctl):
     _run(tmp_path, "00002-compact-mnist-100", 50, {**running, "pid": finished.pid, "host": here + "-elsewhere"})
     _run(tmp_path, "00003-compact-mnist-100", 50, {k: v for k, v in running.items() if k != "host"})  # older runs
     assert [r.alive for r in list_runs(tmp_path)] == [False, True, None, None]
+    if process_started(os.getpid()) is not None:  # Linux: a pid now held by a later process is not the trainer's
+        _run(tmp_path, "00004-compact-mnist-100", 50,
+             {**running, "pid": os.getpid(), "started": process_started(os.getpid()) - 1})
+        assert list_runs(tmp_path)[-1].alive is False
     sganctl.env["COLUMNS"] = "120"
     lines = sganctl("runs", tmp_path).stdout.splitlines()
     assert "killed (process gone)" in next(line for line in lines if "00000-" in line)
@@ -113,6 +118,7 @@ def test_a_running_status_names_its_process_and_a_final_one_does_not(tmp_path):
     _status(run, "running", 3)
     running = json.loads((run / "status.json").read_text())
     assert (running["pid"], running["host"], running["iteration"]) == (os.getpid(), socket.gethostname(), 3)
+    assert running["started"] == process_started(os.getpid())
     assert [r.alive for r in list_runs(tmp_path)] == ([True] if os.name == "posix" else [None])
     _status(run, "completed", 5)
     assert set(json.loads((run / "status.json").read_text())) == {"state", "iteration", "time"}
