@@ -53,20 +53,22 @@ class TrainingProgress:
         if self._bar is not None:
             self._bar.update(self._task, completed=iteration)
 
-    def report(self, iteration: int, metrics: dict[str, float]) -> None:
-        """Called at each log interval with the averaged metrics."""
+    def report(self, iteration: int, metrics: dict[str, float], measured: dict[str, float] | None = None) -> None:
+        """Called at each log interval with the averaged metrics, and the --eval-every accuracies when measured."""
         if not self.enabled:
             return
         elapsed = time.perf_counter() - self.started
         rate = (iteration - self.start) / elapsed if elapsed > 0 else 0.0
         losses = " ".join(f"{k}={v:.3f}" for k, v in metrics.items())
+        accuracies = "  ".join(f"{k} accuracy {v:.4f}" for k, v in (measured or {}).items())
         if self._bar is not None:
             short = " ".join(f"{SHORT.get(k, k)} {v:.3f}" for k, v in metrics.items())
             self._bar.update(self._task, completed=iteration, rate=f"{rate:.1f} it/s", losses=short)
+            if accuracies:  # printed above the bar, so each measurement stays on the screen
+                self.console.print(f"iter {iteration}/{self.total}  {accuracies}", highlight=False, soft_wrap=True)
         else:
-            self.console.print(
-                f"iter {iteration}/{self.total}  {rate:.2f} it/s  {losses}", highlight=False, soft_wrap=True
-            )
+            line = f"iter {iteration}/{self.total}  {rate:.2f} it/s  {losses}"
+            self.console.print(line + (f"  {accuracies}" if accuracies else ""), highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -403,15 +403,16 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                     sums = distributed.mean(metric_sums.clone(), processes)
                     means = dict(zip(METRICS, (sums / steps_in_sum).tolist()))
                     record = {"iteration": iteration, **means, "seconds": round(time.perf_counter() - started, 3)}
+                    shown = {}
                     if main and evaluating:
                         measured = iteration, *measure()
-                        record["test_accuracy"] = measured[1].accuracy
+                        record["test_accuracy"] = shown["test"] = measured[1].accuracy
                         if measured[2]:
-                            record["holdout_accuracy"] = measured[2].accuracy
+                            record["holdout_accuracy"] = shown["held-out"] = measured[2].accuracy
                         classifier.train()
                     if main:
                         metrics_file.write(json.dumps(record) + "\n")
-                    progress.report(iteration, means)
+                    progress.report(iteration, means, shown)
                     metric_sums.zero_()
                     steps_in_sum = 0
                 if checkpointing:

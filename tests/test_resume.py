@@ -62,8 +62,8 @@ def test_a_stop_signal_landing_after_the_checkpoint_decision_stops_at_the_next_i
     # the signal arrives while iteration 2 is being logged, after that iteration decided not to checkpoint
     report = TrainingProgress.report
 
-    def report_then_signal(self, iteration, metrics):
-        report(self, iteration, metrics)
+    def report_then_signal(self, iteration, metrics, measured=None):
+        report(self, iteration, metrics, measured)
         if iteration == 2:
             os.kill(os.getpid(), signal.SIGTERM)
 
