@@ -12,7 +12,7 @@ The Python API mirrors the command line::
 
 __version__ = "0.1.0"
 
-__all__ = ["Classifier", "__version__", "evaluate", "load_classifier", "sample", "train"]
+__all__ = ["Classifier", "__version__", "evaluate", "list_runs", "load_classifier", "resume", "sample", "train"]
 _API = set(__all__) - {"__version__"}
 
 

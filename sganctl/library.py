@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import torch
@@ -21,9 +22,12 @@ from .evaluation import Evaluation, predict_logits
 from .evaluation import evaluate as evaluate_discriminator
 from .plugins import DatasetRegistry, Registry
 from .preprocess import to_model_input
-from .runs import resolve_checkpoint
+from .run_list import RunSummary
+from .run_list import list_runs as _list_runs
+from .runs import DEFAULT_OUT, resolve_checkpoint
 from .sampling import generate, save_grid
 from .training import TrainResult
+from .training import resume as resume_run
 from .training import train as train_config
 
 
@@ -33,6 +37,23 @@ def train(arch: str, **options) -> TrainResult:
     Example: ``train("compact", num_labeled=100, iterations=2000, data_dir="../shared/data")``
     """
     return train_config(TrainConfig(arch=arch, **options))
+
+
+def resume(run: str | Path, **options) -> TrainResult:
+    """Continue a run from its checkpoint, as ``sganctl train --resume``; ``options`` may change what that
+    command lets change (``iterations``, ``device``, ``data_dir``, the intervals).
+
+    Example: ``resume("runs/00000-dcgan-mnist-12000", iterations=9400)``
+    """
+    unknown = sorted(set(options) - {field.name for field in fields(TrainConfig)})
+    if unknown:  # as train() would say through TrainConfig, not as a flag the run "used as None"
+        raise TypeError(f"resume() got unexpected keyword argument(s): {', '.join(unknown)}")
+    return resume_run(run, options)
+
+
+def list_runs(folder: str | Path = DEFAULT_OUT) -> list[RunSummary]:
+    """The runs under ``folder`` (default ./runs), oldest first, as ``sganctl runs`` lists them."""
+    return _list_runs(Path(folder))
 
 
 def evaluate(run: str | Path | None = None, data_dir: str | None = None, device: str = "auto",

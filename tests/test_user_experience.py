@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 import sganctl
+from sganctl.errors import SganctlError
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +124,11 @@ def test_python_api_trains_evaluates_samples_and_loads_a_classifier(tmp_path, da
     assert classifier(pixels).shape == (3, 10)
     assert classifier.predict(pixels)[0][0] in classifier.class_names
     assert json.loads((result.run_dir / "status.json").read_text())["state"] == "completed"
+    longer = sganctl.resume(result.run_dir, iterations=4)
+    assert longer.run_dir == result.run_dir and longer.iterations == 4
+    [summary] = sganctl.list_runs()
+    assert (summary.state, summary.iteration, summary.test_accuracy) == ("completed", 4, longer.evaluation.accuracy)
+    with pytest.raises(SganctlError, match="cannot resume .* with --seed 9: the run used"):
+        sganctl.resume(result.run_dir, iterations=5, seed=9)
+    with pytest.raises(TypeError, match="unexpected keyword argument.*: iterationz"):
+        sganctl.resume(result.run_dir, iterationz=5)
