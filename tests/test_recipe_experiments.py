@@ -170,15 +170,18 @@ def test_dcgan_variants_keep_the_unshifted_networks_they_were_measured_on_unless
     assert shift("default") == 4 and shift("shift_4") == 4
     assert dcgan_variants.VARIANTS["shift_4"].recipe == dcgan_variants.VARIANTS["unshifted"].recipe
     for name in dcgan_variants.VARIANTS:
-        if name != "default" and not name.startswith(("shift_", "unsupervised_weight_")):
+        if name not in ("default", "consistency_1") and not name.startswith(("shift_", "unsupervised_weight_")):
             assert shift(name) == 0, name
 
 
-def test_dcgan_unsupervised_weight_variants_are_the_plugin_with_that_weight_alone():
+def test_dcgan_weight_variants_are_the_plugin_with_that_weight_alone():
     from dataclasses import asdict
-    for name, weight in (("unsupervised_weight_50", 0.5), ("unsupervised_weight_20", 0.2)):
+    for name, key, weight in (("unsupervised_weight_50", "unsupervised_weight", 0.5),
+                              ("unsupervised_weight_20", "unsupervised_weight", 0.2),
+                              ("unsupervised_weight_0", "unsupervised_weight", 0.0),
+                              ("consistency_1", "consistency", 1.0)):
         variant = dcgan_variants.VARIANTS[name]
-        assert asdict(variant.recipe) == {**asdict(dcgan_variants.DCGAN.recipe), "unsupervised_weight": weight}
+        assert asdict(variant.recipe) == {**asdict(dcgan_variants.DCGAN.recipe), key: weight}
         assert issubclass(variant, dcgan_variants.DCGAN) and "build_discriminator" not in vars(variant)
 
 
