@@ -418,7 +418,7 @@ def runs_command(folder, as_json):
     if folder is None and not DEFAULT_OUT.is_dir():
         summaries = []
     else:
-        summaries = list_runs(Path(folder) if folder else DEFAULT_OUT)
+        summaries = list_runs(folder or DEFAULT_OUT)
     if as_json:
         _emit_json([summary.to_dict() for summary in summaries])
         return
@@ -430,15 +430,8 @@ def runs_command(folder, as_json):
     def count(value) -> str:
         return "-" if value is None else f"{value:,}"
 
-    earlier = False  # a figure measured before the run was resumed to train more
-
     def accuracy(value, summary) -> str:
-        nonlocal earlier
-        if value is None:
-            return "-"
-        resumed = summary.result_iterations not in (None, summary.iterations)
-        earlier = earlier or resumed
-        return f"{value:.2%}" + ("*" if resumed else "")
+        return "-" if value is None else f"{value:.2%}" + ("*" if summary.measured_earlier else "")
 
     table = Table(title=f"Runs in {folder or DEFAULT_OUT}/", box=box.SIMPLE_HEAD, pad_edge=False,
                   show_edge=False, collapse_padding=True)
@@ -457,7 +450,7 @@ def runs_command(folder, as_json):
         table.add_row(escape(Path(summary.run_dir).name), "baseline" if summary.supervised_only else "SSL",
                       f"{count(summary.iteration)}/{count(summary.iterations)}", state,
                       accuracy(summary.test_accuracy, summary), accuracy(summary.holdout_accuracy, summary))
-    if earlier:
+    if any(summary.measured_earlier for summary in summaries):
         table.caption = "*: measured before a resume asked for more iterations"
     out.print(table)
 

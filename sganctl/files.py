@@ -27,6 +27,16 @@ def atomic_path(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def read_json_object(path: Path) -> dict:
+    """A JSON object from ``path``, or {} if the file is missing, cut short by a crash, or not an object:
+    for the small files a run leaves, which a reader summarises rather than trusts."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_json(path: Path, data) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -22,9 +22,8 @@ from .evaluation import Evaluation, predict_logits
 from .evaluation import evaluate as evaluate_discriminator
 from .plugins import DatasetRegistry, Registry
 from .preprocess import to_model_input
-from .run_list import RunSummary
-from .run_list import list_runs as _list_runs
-from .runs import DEFAULT_OUT, resolve_checkpoint
+from .run_list import list_runs  # noqa: F401  (the API's, re-exported)
+from .runs import resolve_checkpoint
 from .sampling import generate, save_grid
 from .training import TrainResult
 from .training import resume as resume_run
@@ -49,11 +48,6 @@ def resume(run: str | Path, **options) -> TrainResult:
     if unknown:  # as train() would say through TrainConfig, not as a flag the run "used as None"
         raise TypeError(f"resume() got unexpected keyword argument(s): {', '.join(unknown)}")
     return resume_run(run, options)
-
-
-def list_runs(folder: str | Path = DEFAULT_OUT) -> list[RunSummary]:
-    """The runs under ``folder`` (default ./runs), oldest first, as ``sganctl runs`` lists them."""
-    return _list_runs(Path(folder))
 
 
 def evaluate(run: str | Path | None = None, data_dir: str | None = None, device: str = "auto",

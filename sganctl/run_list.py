@@ -8,14 +8,14 @@ than hiding the run.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .errors import SganctlError
-from .runs import numbered_runs, trainer_alive
+from .files import read_json_object
+from .runs import DEFAULT_OUT, numbered_runs, trainer_alive
 
 
 @dataclass
@@ -37,20 +37,17 @@ class RunSummary:
     result_iterations: int | None = None  # the length result.json was measured at
     seconds: float | None = None
 
+    @property
+    def measured_earlier(self) -> bool:
+        """result.json is from a shorter length than the run now asks: it was resumed to train more."""
+        return self.result_iterations not in (None, self.iterations)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def summarise(run_dir: Path) -> RunSummary:
-    meta, status, result = (_read(run_dir / name) for name in ("config.json", "status.json", "result.json"))
+    meta, status, result = (read_json_object(run_dir / name) for name in ("config.json", "status.json", "result.json"))
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     holdout = result.get("holdout") if isinstance(result.get("holdout"), dict) else {}
     return RunSummary(
@@ -64,7 +61,7 @@ def summarise(run_dir: Path) -> RunSummary:
         iterations=config.get("iterations"),
         state=status.get("state"),
         updated=status.get("time"),
-        alive=trainer_alive(status) if status.get("state") == "running" else None,
+        alive=trainer_alive(status),
         message=status.get("message"),
         test_accuracy=result.get("accuracy"),
         holdout_accuracy=holdout.get("accuracy"),
@@ -73,8 +70,9 @@ def summarise(run_dir: Path) -> RunSummary:
     )
 
 
-def list_runs(folder: Path) -> list[RunSummary]:
-    """The runs under ``folder`` (a folder of runs, as --out makes, or one run directory), oldest first."""
+def list_runs(folder: str | Path = DEFAULT_OUT) -> list[RunSummary]:
+    """The runs under ``folder`` (default ./runs; a folder of runs, as --out makes, or one run directory),
+    oldest first, as ``sganctl runs`` lists them."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SganctlError(f"{folder}: no such folder; pass the --out folder your runs were written to")

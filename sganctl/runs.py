@@ -72,11 +72,13 @@ def resolve_checkpoint(target: str | None) -> Path:
 
 
 def trainer_alive(status: dict) -> bool | None:
-    """Whether the process a running run's status.json names still runs; None where that cannot be told
-    (another machine, a run from before status.json named its process, or Windows, where os.kill would
-    signal the process rather than probe it)."""
+    """Whether the process a running run's status.json names still runs; None for a run not running, or where
+    that cannot be told (another machine, a run from before status.json named its process, or Windows, where
+    os.kill would signal the process rather than probe it)."""
     pid = status.get("pid")
-    if os.name != "posix" or not isinstance(pid, int) or status.get("host") != socket.gethostname():
+    if status.get("state") != "running" or os.name != "posix" or not isinstance(pid, int):
+        return None
+    if status.get("host") != socket.gethostname():
         return None
     try:
         os.kill(pid, 0)

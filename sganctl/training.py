@@ -43,7 +43,7 @@ from .data import split_run
 from .distributed import Processes
 from .errors import SganctlError, TrainingDiverged, TrainingInterrupted
 from .evaluation import Evaluation, evaluate
-from .files import write_json
+from .files import read_json_object, write_json
 from .plugins import DatasetRegistry, Registry
 from .preprocess import NORMALISATION, image_spec_for, load_size, to_model_input
 from .runs import CHECKPOINT_NAME, create_run_dir, process_started, trainer_alive
@@ -134,11 +134,8 @@ def _refuse_if_still_training(run_dir: Path) -> None:
     """
     if distributed.from_environment().rank:
         return
-    try:
-        status = json.loads((run_dir / "status.json").read_text())
-    except (OSError, ValueError):
-        return
-    if isinstance(status, dict) and status.get("state") == "running" and trainer_alive(status):
+    status = read_json_object(run_dir / "status.json")
+    if trainer_alive(status):
         pid = status["pid"]
         raise SganctlError(f"cannot resume {run_dir}: process {pid} on this machine is still training it; "
                            f"wait for it to finish, or stop it (Ctrl-C, or kill -TERM {pid}) and resume then")
