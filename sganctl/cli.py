@@ -404,8 +404,10 @@ def eval_command(run, data_dir, device, as_json):
 def runs_command(folder, as_json):
     """List the runs under FOLDER (default ./runs, where train puts them), oldest first.
 
-    Test and held-out accuracy are the finished run's (result.json); "*" marks a
-    figure measured before the run was resumed to train more iterations.
+    Test and held-out accuracy are the newest measured: the finished run's
+    (result.json), or a later --eval-every one (metrics.jsonl); "*" marks figures
+    measured before the last iteration the run asks for (a run still training,
+    stopped, or resumed to train more); --json says at which iteration.
     Kind "baseline" is a --supervised-only run. A running run says when it last
     checkpointed; one whose process is gone from this machine shows as killed.
     Either goes on from its last checkpoint with sganctl train --resume RUN.
@@ -449,9 +451,9 @@ def runs_command(folder, as_json):
             state = f"running ({age(summary.updated)})"
         table.add_row(escape(Path(summary.run_dir).name), "baseline" if summary.supervised_only else "SSL",
                       f"{count(summary.iteration)}/{count(summary.iterations)}", state,
-                      accuracy(summary.test_accuracy, summary), accuracy(summary.holdout_accuracy, summary))
+                      *(accuracy(value, summary) for value in summary.latest[1:]))
     if any(summary.measured_earlier for summary in summaries):
-        table.caption = "*: measured before a resume asked for more iterations"
+        table.caption = "*: measured before the run's last iteration (--json: at which)"
     out.print(table)
 
 

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from .errors import SganctlError
 from .files import atomic_path
+from .metrics_log import METRICS_NAME, read_records
 
 LOSSES = ("loss_d_sup", "loss_d_unsup", "loss_g")
 MEASUREMENTS = (("test_accuracy", "-.", "test (monitoring)"), ("holdout_accuracy", ":", "held out"))
@@ -16,16 +17,9 @@ MEASUREMENTS = (("test_accuracy", "-.", "test (monitoring)"), ("holdout_accuracy
 
 
 def read_metrics(run_dir: Path) -> list:
-    path = Path(run_dir) / "metrics.jsonl"
-    if not path.is_file():
-        raise SganctlError(f"{run_dir}: no metrics.jsonl; is it a run directory?")
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            continue  # a line cut short by a crash
-    return records
+    if not (Path(run_dir) / METRICS_NAME).is_file():
+        raise SganctlError(f"{run_dir}: no {METRICS_NAME}; is it a run directory?")
+    return read_records(run_dir)
 
 
 def final_test_accuracy(run_dir: Path) -> tuple | None:

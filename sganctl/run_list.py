@@ -2,7 +2,7 @@
 
 A run's config.json says what it trains, status.json how far it got and how
 it ended (rewritten at every checkpoint), result.json what the finished run
-measured. A file that is missing or cut short leaves its fields empty rather
+measured, metrics.jsonl what --eval-every measured along the way. A file that is missing or cut short leaves its fields empty rather
 than hiding the run.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import SganctlError
 from .files import read_json_object
+from .metrics_log import latest_measurement, read_records
 from .runs import DEFAULT_OUT, numbered_runs, trainer_alive
 
 
@@ -36,11 +37,23 @@ class RunSummary:
     holdout_accuracy: float | None = None
     result_iterations: int | None = None  # the length result.json was measured at
     seconds: float | None = None
+    eval_iteration: int | None = None  # the newest --eval-every measurement in metrics.jsonl
+    eval_test_accuracy: float | None = None
+    eval_holdout_accuracy: float | None = None
+
+    @property
+    def latest(self) -> tuple[int | None, float | None, float | None]:
+        """(iteration, test, held out) of the newest measurement: result.json's, or a later --eval-every one
+        (a run still training, stopped, or resumed to train more than its result measured)."""
+        if self.eval_iteration is not None and (self.result_iterations is None
+                                                or self.eval_iteration > self.result_iterations):
+            return self.eval_iteration, self.eval_test_accuracy, self.eval_holdout_accuracy
+        return self.result_iterations, self.test_accuracy, self.holdout_accuracy
 
     @property
     def measured_earlier(self) -> bool:
-        """result.json is from a shorter length than the run now asks: it was resumed to train more."""
-        return self.result_iterations not in (None, self.iterations)
+        """The newest figures come from before the last of the iterations the run now asks for."""
+        return self.latest[0] not in (None, self.iterations)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -50,6 +63,7 @@ def summarise(run_dir: Path) -> RunSummary:
     meta, status, result = (read_json_object(run_dir / name) for name in ("config.json", "status.json", "result.json"))
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     holdout = result.get("holdout") if isinstance(result.get("holdout"), dict) else {}
+    measured = latest_measurement(read_records(run_dir)) or {}
     return RunSummary(
         run_dir=str(run_dir),
         arch=config.get("arch"),
@@ -67,6 +81,9 @@ def summarise(run_dir: Path) -> RunSummary:
         holdout_accuracy=holdout.get("accuracy"),
         result_iterations=result.get("iterations"),
         seconds=result.get("seconds"),
+        eval_iteration=measured.get("iteration"),
+        eval_test_accuracy=measured.get("test_accuracy"),
+        eval_holdout_accuracy=measured.get("holdout_accuracy"),
     )
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from . import __version__, checkpoint, distributed, resume_state, settings
+from . import __version__, checkpoint, distributed, metrics_log, resume_state, settings
 from . import objectives as obj
 from .api import API_VERSION, DiscriminatorOutput, ImageSet
 from .averaging import WeightAverage
@@ -260,6 +260,10 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                 scaler.load_state_dict(resume_from.meta["scalers"][name])
         if main:
             write_json(run_dir / "config.json", {**meta, "resumed_at": start})
+            set_aside = metrics_log.set_aside_after(run_dir, start)
+            if set_aside:
+                log(f"moved {set_aside} lines of {metrics_log.METRICS_NAME} logged after the checkpoint's iteration "
+                    f"{start} to {metrics_log.SET_ASIDE_NAME}: this resume trains those iterations again")
         log(f"resuming at iteration {start}")
         for note in _changed_layers(resume_from.meta.get("plugin", {}), meta["plugin"]):
             log(note)
@@ -317,7 +321,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
     _status(run_dir, "running", start)
     try:
         with (
-            open(run_dir / "metrics.jsonl", "a", buffering=1) if main else nullcontext() as metrics_file,
+            open(run_dir / metrics_log.METRICS_NAME, "a", buffering=1) if main else nullcontext() as metrics_file,
             closing(TrainingProgress(cfg.iterations, start, enabled=main)) as progress,
             stop_requests() as stop,
         ):

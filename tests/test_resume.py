@@ -40,6 +40,21 @@ def test_interrupted_then_resumed_equals_uninterrupted_bit_for_bit(tmp_path, dat
     assert [int(line.split('"iteration": ')[1].split(",")[0]) for line in lines] == [1, 2, 3, 4, 5, 6]
 
 
+def test_a_resume_after_a_crash_moves_the_lines_logged_past_its_checkpoint_aside(tmp_path, data_dir, isolated_env):
+    part = train(settings(tmp_path, data_dir, iterations=3, checkpoint_every=3, lr_decay_start=1.0), log=quiet)
+    metrics = part.run_dir / "metrics.jsonl"
+    # as if the run had gone on to iteration 5 and been killed there mid-write, its checkpoint still at 3
+    later = [json.dumps({**json.loads(metrics.read_text().splitlines()[-1]), "iteration": i}) for i in (4, 5)]
+    with open(metrics, "a") as log:
+        log.write("\n".join(later) + '\n{"iteration": 6, "loss_d')
+    said = []
+    resume(part.run_dir, {"iterations": 6}, log=said.append)
+    assert [json.loads(line)["iteration"] for line in metrics.read_text().splitlines()] == [1, 2, 3, 4, 5, 6]
+    aside = (part.run_dir / "metrics-set-aside.jsonl").read_text().splitlines()
+    assert aside == [*later, '{"iteration": 6, "loss_d']
+    assert any("moved 3 lines of metrics.jsonl logged after the checkpoint's iteration 3" in m for m in said)
+
+
 def test_a_resumed_run_counts_its_training_time_from_the_checkpoint_on(tmp_path, data_dir, isolated_env):
     from safetensors.torch import save_file
 

@@ -61,6 +61,40 @@ def test_one_run_directory_lists_itself_and_a_missing_folder_is_an_error(folder,
         list_runs(tmp_path / "elsewhere")
 
 
+def _measured(run: Path, *iterations: int, cut_short: bool = False) -> None:
+    """--eval-every lines in the run's metrics.jsonl, between plain log lines."""
+    lines = []
+    for i in iterations:
+        lines += [json.dumps({"iteration": i - 1, "loss_d_sup": 0.5}),
+                  json.dumps({"iteration": i, "loss_d_sup": 0.4, "test_accuracy": i / 1000, "holdout_accuracy": i / 2000})]
+    (run / "metrics.jsonl").write_text("\n".join(lines) + ("\n{\"iteration\": 99" if cut_short else "\n"))
+
+
+def test_the_newest_eval_every_figures_stand_in_for_a_result_not_yet_written(tmp_path, sganctl):
+    runs = tmp_path / "runs"
+    running = _run(runs, "00000-compact-mnist-100", 500, {"state": "running", "iteration": 300})
+    _measured(running, 100, 200, cut_short=True)
+    stopped = _run(runs, "00001-compact-mnist-100", 500, {"state": "interrupted", "iteration": 450})
+    _measured(stopped, 400)
+    finished = _run(runs, "00002-compact-mnist-100", 500, {"state": "completed", "iteration": 500},
+                    {"iterations": 500, "accuracy": 0.95, "holdout": {"accuracy": 0.94}})
+    _measured(finished, 400)
+    resumed = _run(runs, "00003-compact-mnist-100", 900, {"state": "running", "iteration": 700},
+                   {"iterations": 500, "accuracy": 0.95})
+    _measured(resumed, 400, 600)
+    running, stopped, finished, resumed = list_runs(runs)
+    assert (running.eval_iteration, running.latest, running.measured_earlier) == (200, (200, 0.2, 0.1), True)
+    assert (stopped.latest, stopped.measured_earlier) == ((400, 0.4, 0.2), True)
+    assert (finished.latest, finished.measured_earlier) == ((500, 0.95, 0.94), False), "the result is newer"
+    assert (resumed.latest, resumed.measured_earlier) == ((600, 0.6, 0.3), True), "measured after the resume"
+    sganctl.env["COLUMNS"] = "80"
+    rows = {line.split()[0][:5]: line for line in sganctl("runs", runs).stdout.splitlines() if "-compact-" in line}
+    assert "20.00%*" in rows["00000"] and "10.00%*" in rows["00000"]
+    assert "95.00%" in rows["00002"] and "*" not in rows["00002"]
+    assert "60.00%*" in rows["00003"]
+    assert sganctl.json("runs", runs)[0]["eval_iteration"] == 200
+
+
 def test_age_says_how_long_ago_a_status_was_written():
     stamp = "2026-11-28T10:00:00+0000"
     base = 1795860000.0  # 2026-11-28T10:00:00 UTC
@@ -78,7 +112,7 @@ def test_the_command_lists_runs_as_a_table_and_as_json(sganctl, folder):
     sganctl.env["COLUMNS"] = "80"
     table = sganctl("runs", folder).stdout
     assert "00000-compact-mnist-100" in table and "00003-compact-mnist-100" in table
-    assert "91.00%" in table and "88.00%*" in table and "measured before a resume" in table
+    assert "91.00%" in table and "88.00%*" in table and "measured before the run's last iteration" in table
     assert "baseline" in table and "not started" in table and "60/80" in table
     assert all(len(line) <= 80 for line in table.splitlines())
 
