@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 from pathlib import Path
 
 from .errors import SganctlError
+from .files import read_json_object
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
+RESULT_NAME = "result.json"
 DEFAULT_OUT = Path("runs")
 _NUMBERED = re.compile(r"^(\d{5})-")
 
@@ -69,6 +72,35 @@ def resolve_checkpoint(target: str | None) -> Path:
             return latest_run(path) / CHECKPOINT_NAME
         raise SganctlError(f"{path}: no {CHECKPOINT_NAME} in this directory; is it a run directory?")
     return path
+
+
+def keep_finished(run_dir: Path, iteration: int) -> list[str]:
+    """Before a finished run trains further, keep its classifier and figures under the iteration's names.
+
+    The resume's own checkpoints and result replace checkpoint.safetensors and result.json; without this
+    the finished run's classifier and what it measured would be gone. The checkpoint is kept by a hard
+    link (no copy: a checkpoint is replaced by renaming a new file over it, so the link keeps the old one),
+    copied where links are not supported. Files kept by an earlier resume stay as they are.
+    """
+    run_dir = Path(run_dir)
+    if read_json_object(run_dir / RESULT_NAME).get("iterations") != iteration:
+        return []  # stopped before its end: there is no finished result to keep
+    kept = []
+    for name, keep in ((CHECKPOINT_NAME, os.link), (RESULT_NAME, shutil.copy2)):
+        source = run_dir / name
+        target = source.with_name(f"{source.stem}-{iteration:06d}{source.suffix}")
+        if target.exists():
+            continue
+        try:
+            try:
+                keep(source, target)
+            except OSError:  # a file system without hard links
+                shutil.copy2(source, target)
+        except OSError as exc:
+            raise SganctlError(f"cannot keep {source} as {target.name} before training on: "
+                               f"{exc.strerror or exc}; free space, or copy the run and resume the copy") from exc
+        kept.append(target.name)
+    return kept
 
 
 def trainer_alive(status: dict) -> bool | None:

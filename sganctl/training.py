@@ -46,7 +46,7 @@ from .evaluation import Evaluation, evaluate
 from .files import read_json_object, write_json
 from .plugins import DatasetRegistry, Registry
 from .preprocess import NORMALISATION, image_spec_for, load_size, to_model_input
-from .runs import CHECKPOINT_NAME, create_run_dir, process_started, trainer_alive
+from .runs import CHECKPOINT_NAME, RESULT_NAME, create_run_dir, keep_finished, process_started, trainer_alive
 from .sampling import generate, save_grid
 from .stop_signals import stop_requests
 
@@ -260,6 +260,10 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
                 scaler.load_state_dict(resume_from.meta["scalers"][name])
         if main:
             write_json(run_dir / "config.json", {**meta, "resumed_at": start})
+            kept = keep_finished(run_dir, start)
+            if kept:
+                log(f"kept the finished run's {CHECKPOINT_NAME} and {RESULT_NAME} as {' and '.join(kept)}: "
+                    "this resume replaces them")
             set_aside = metrics_log.set_aside_after(run_dir, start)
             if set_aside:
                 log(f"moved {set_aside} lines of {metrics_log.METRICS_NAME} logged after the checkpoint's iteration "
@@ -430,7 +434,7 @@ def _train(cfg: TrainConfig, registry: Registry, log: Callable, resume_from, pro
         if main:
             # the last monitoring measurement, when it was of these final weights, is the result
             result, held = measured[1:] if measured and measured[0] == cfg.iterations else measure()
-            write_json(run_dir / "result.json", {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict(),
+            write_json(run_dir / RESULT_NAME, {"iterations": cfg.iterations, "seconds": seconds, **result.to_dict(),
                                                  **({"holdout": held.to_dict()} if held else {})})
             _status(run_dir, "completed", cfg.iterations)
         distributed.barrier(processes)  # the others wait until the run is complete on disk

@@ -55,6 +55,34 @@ def test_a_resume_after_a_crash_moves_the_lines_logged_past_its_checkpoint_aside
     assert any("moved 3 lines of metrics.jsonl logged after the checkpoint's iteration 3" in m for m in said)
 
 
+def test_training_a_finished_run_further_keeps_its_classifier_and_result(tmp_path, data_dir, isolated_env, sganctl,
+                                                                       monkeypatch):
+    done = train(settings(tmp_path, data_dir, iterations=3, checkpoint_every=3, lr_decay_start=1.0), log=quiet)
+    finished = weights(done.run_dir)
+    result = (done.run_dir / "result.json").read_text()
+    report = TrainingProgress.report
+
+    def report_then_signal(self, iteration, metrics, measured=None):
+        report(self, iteration, metrics, measured)
+        if iteration == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    said = []
+    monkeypatch.setattr(TrainingProgress, "report", report_then_signal)
+    with pytest.raises(TrainingInterrupted):  # stopped at 5, unfinished: the next resume keeps nothing more
+        resume(done.run_dir, {"iterations": 8, "checkpoint_every": 100}, log=said.append)
+    monkeypatch.undo()
+    resume(done.run_dir, {"iterations": 8}, log=said.append)
+    assert sum("kept the finished run's checkpoint.safetensors and result.json as "
+               "checkpoint-000003.safetensors and result-000003.json" in m for m in said) == 1
+    assert_same_tensors(finished, checkpoint.load(done.run_dir / "checkpoint-000003.safetensors").tensors)
+    assert (done.run_dir / "result-000003.json").read_text() == result
+    assert json.loads((done.run_dir / "result.json").read_text())["iterations"] == 8
+    evaluated = sganctl.json("eval", done.run_dir / "checkpoint-000003.safetensors", "--data-dir", data_dir)
+    assert evaluated["accuracy"] == json.loads(result)["accuracy"]
+    assert not list(done.run_dir.glob("*-000005*")) and not list(done.run_dir.glob("*-000008*"))
+
+
 def test_a_resumed_run_counts_its_training_time_from_the_checkpoint_on(tmp_path, data_dir, isolated_env):
     from safetensors.torch import save_file
 
@@ -278,3 +306,22 @@ def test_compile_without_a_compiler_is_explained(tmp_path, data_dir, isolated_en
     with pytest.raises(SganctlError, match="--compile on cpu needs a C\\+\\+ compiler .* or drop --compile"):
         train(settings(tmp_path, data_dir, arch="mlp", iterations=1, compile=True), log=quiet)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_keeping_a_finished_run_copies_where_hard_links_fail_and_skips_unfinished_runs(tmp_path, monkeypatch):
+    from sganctl import runs
+
+    (tmp_path / "checkpoint.safetensors").write_bytes(b"weights at 7")
+    (tmp_path / "result.json").write_text('{"iterations": 5}')
+    assert runs.keep_finished(tmp_path, 7) == [], "the checkpoint is past the result: the run was not finished"
+    (tmp_path / "result.json").write_text('{"iterations": 7}')
+
+    def no_links(source, target):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(runs.os, "link", no_links)
+    assert runs.keep_finished(tmp_path, 7) == ["checkpoint-000007.safetensors", "result-000007.json"]
+    assert (tmp_path / "checkpoint-000007.safetensors").read_bytes() == b"weights at 7"
+    (tmp_path / "checkpoint.safetensors").write_bytes(b"weights at 9")
+    assert runs.keep_finished(tmp_path, 7) == [], "what an earlier resume kept stays as it is"
+    assert (tmp_path / "checkpoint-000007.safetensors").read_bytes() == b"weights at 7"
