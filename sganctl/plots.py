@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from .errors import SganctlError
 from .files import atomic_path
 from .metrics_log import METRICS_NAME, read_records
+from .runs import RESULT_NAME
 
 LOSSES = ("loss_d_sup", "loss_d_unsup", "loss_g")
 MEASUREMENTS = (("test_accuracy", "-.", "test (monitoring)"), ("holdout_accuracy", ":", "held out"))
@@ -23,7 +24,7 @@ def read_metrics(run_dir: Path) -> list:
 
 
 def final_test_accuracy(run_dir: Path) -> tuple | None:
-    path = Path(run_dir) / "result.json"
+    path = Path(run_dir) / RESULT_NAME
     if not path.is_file():
         return None
     result = json.loads(path.read_text())

@@ -2,8 +2,9 @@
 
 A run's config.json says what it trains, status.json how far it got and how
 it ended (rewritten at every checkpoint), result.json what the finished run
-measured, metrics.jsonl what --eval-every measured along the way. A file that is missing or cut short leaves its fields empty rather
-than hiding the run.
+measured, metrics.jsonl what --eval-every measured along the way. A file
+that is missing or cut short leaves its fields empty rather than hiding the
+run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from .errors import SganctlError
 from .files import read_json_object
 from .metrics_log import latest_measurement, read_records
-from .runs import DEFAULT_OUT, numbered_runs, trainer_alive
+from .runs import DEFAULT_OUT, RESULT_NAME, numbered_runs, trainer_alive
 
 
 @dataclass
@@ -60,7 +61,7 @@ class RunSummary:
 
 
 def summarise(run_dir: Path) -> RunSummary:
-    meta, status, result = (read_json_object(run_dir / name) for name in ("config.json", "status.json", "result.json"))
+    meta, status, result = (read_json_object(run_dir / name) for name in ("config.json", "status.json", RESULT_NAME))
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     holdout = result.get("holdout") if isinstance(result.get("holdout"), dict) else {}
     measured = latest_measurement(read_records(run_dir)) or {}

@@ -78,22 +78,22 @@ def keep_finished(run_dir: Path, iteration: int) -> list[str]:
     """Before a finished run trains further, keep its classifier and figures under the iteration's names.
 
     The resume's own checkpoints and result replace checkpoint.safetensors and result.json; without this
-    the finished run's classifier and what it measured would be gone. The checkpoint is kept by a hard
-    link (no copy: a checkpoint is replaced by renaming a new file over it, so the link keeps the old one),
-    copied where links are not supported. Files kept by an earlier resume stay as they are.
+    the finished run's classifier and what it measured would be gone. Both are kept by hard links (no
+    copy: each is replaced by renaming a new file over it, so the link keeps the old one), copied where
+    the file system has no links. Files kept by an earlier resume stay as they are.
     """
     run_dir = Path(run_dir)
     if read_json_object(run_dir / RESULT_NAME).get("iterations") != iteration:
         return []  # stopped before its end: there is no finished result to keep
     kept = []
-    for name, keep in ((CHECKPOINT_NAME, os.link), (RESULT_NAME, shutil.copy2)):
+    for name in (CHECKPOINT_NAME, RESULT_NAME):
         source = run_dir / name
         target = source.with_name(f"{source.stem}-{iteration:06d}{source.suffix}")
         if target.exists():
             continue
         try:
             try:
-                keep(source, target)
+                os.link(source, target)
             except OSError:  # a file system without hard links
                 shutil.copy2(source, target)
         except OSError as exc:
