@@ -494,9 +494,9 @@ def _split(out: DiscriminatorOutput, sizes: tuple[int, ...]) -> list[Discriminat
 
 def _write_curves(run_dir: Path, log: Callable) -> None:
     """curves.png, whatever way the run ended; a failure here must not hide the run's own outcome."""
-    from .plots import plot_runs  # matplotlib only when a run ends
-
     try:
+        from .plots import plot_runs  # matplotlib only when a run ends; a broken install of it is caught too
+
         plot_runs([run_dir], run_dir / "curves.png")
     except Exception as exc:  # noqa: BLE001 - a missing picture is worth a warning, not a lost run
         log(f"could not draw {run_dir / 'curves.png'}: {exc}")

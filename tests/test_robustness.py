@@ -154,6 +154,21 @@ def test_full_disk_while_checkpointing(tmp_path, data_dir, isolated_env, monkeyp
     assert json.loads((run / "status.json").read_text())["state"] == "failed"
 
 
+def test_a_plotting_library_that_fails_to_import_costs_the_curves_not_the_run(tmp_path, data_dir, isolated_env,
+                                                                            monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "sganctl.plots", raising=False)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # as a broken or half-upgraded install would
+    config = TrainConfig(arch="mlp", num_labeled=10, iterations=2, batch_size=4, device="cpu",
+                         data_dir=str(data_dir), out=str(tmp_path / "runs"))
+    said = []
+    result = train(config, log=said.append)
+    assert json.loads((result.run_dir / "status.json").read_text())["state"] == "completed"
+    assert (result.run_dir / "result.json").is_file() and not (result.run_dir / "curves.png").exists()
+    assert any(m.startswith(f"could not draw {result.run_dir / 'curves.png'}") for m in said)
+
+
 def test_no_pickle_in_the_source_tree():
     forbidden = re.compile(r"(?<![\w.])torch\.load\(|\bimport pickle\b|\bpickle\.loads?\(|allow_pickle\s*=\s*True|cPickle")
     offenders = []
