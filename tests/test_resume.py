@@ -29,6 +29,18 @@ def weights(run_dir):
     return checkpoint.load(run_dir / "checkpoint.safetensors").tensors
 
 
+def signal_at(monkeypatch, iteration):
+    """Send this process SIGTERM just after `iteration` is reported, as `kill` would mid-run."""
+    report = TrainingProgress.report
+
+    def report_then_signal(self, at, metrics, measured=None):
+        report(self, at, metrics, measured)
+        if at == iteration:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(TrainingProgress, "report", report_then_signal)
+
+
 def test_interrupted_then_resumed_equals_uninterrupted_bit_for_bit(tmp_path, data_dir, isolated_env):
     # Extending a 3-iteration run to 6: constant learning rates, since a decay follows the run's length.
     whole = train(settings(tmp_path, data_dir, iterations=6, checkpoint_every=3, lr_decay_start=1.0), log=quiet)
@@ -60,15 +72,8 @@ def test_training_a_finished_run_further_keeps_its_classifier_and_result(tmp_pat
     done = train(settings(tmp_path, data_dir, iterations=3, checkpoint_every=3, lr_decay_start=1.0), log=quiet)
     finished = weights(done.run_dir)
     result = (done.run_dir / "result.json").read_text()
-    report = TrainingProgress.report
-
-    def report_then_signal(self, iteration, metrics, measured=None):
-        report(self, iteration, metrics, measured)
-        if iteration == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-
     said = []
-    monkeypatch.setattr(TrainingProgress, "report", report_then_signal)
+    signal_at(monkeypatch, 5)
     with pytest.raises(TrainingInterrupted):  # stopped at 5, unfinished: the next resume keeps nothing more
         resume(done.run_dir, {"iterations": 8, "checkpoint_every": 100}, log=said.append)
     monkeypatch.undo()
@@ -103,14 +108,7 @@ def test_a_resumed_run_counts_its_training_time_from_the_checkpoint_on(tmp_path,
 def test_a_stop_signal_landing_after_the_checkpoint_decision_stops_at_the_next_iteration_with_a_checkpoint(
         tmp_path, data_dir, isolated_env, monkeypatch):
     # the signal arrives while iteration 2 is being logged, after that iteration decided not to checkpoint
-    report = TrainingProgress.report
-
-    def report_then_signal(self, iteration, metrics, measured=None):
-        report(self, iteration, metrics, measured)
-        if iteration == 2:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(TrainingProgress, "report", report_then_signal)
+    signal_at(monkeypatch, 2)
     with pytest.raises(TrainingInterrupted) as stopped:
         train(settings(tmp_path, data_dir, iterations=6, checkpoint_every=100), log=quiet)
     said = int(re.search(r"interrupted by SIGTERM at iteration (\d+); checkpoint saved", str(stopped.value)).group(1))
@@ -132,10 +130,7 @@ def test_stopped_by_a_signal_with_ema_and_lr_decay_resumes_bit_for_bit(tmp_path,
 
     With the mean-teacher loss the average also draws random numbers (its shift and dropout) every step.
     """
-    import signal
-
     from sganctl import training
-    from sganctl.errors import TrainingInterrupted
 
     recipe = {"iterations": 6, "checkpoint_every": 6, "ema_decay": 0.9, "lr_decay_start": 0.3,
               "consistency": consistency}
