@@ -148,7 +148,9 @@ def test_cutout_variants_cut_after_the_shift_with_the_faster_adam():
 
 def test_dcgan_variants_change_only_the_averaging_the_schedule_and_the_teacher():
     default = dcgan_variants.VARIANTS["constant"].recipe  # what they were measured against
-    assert replace(default, ema_decay=0.999, consistency=10.0) == dcgan_variants.DCGAN.recipe  # the screen's winner
+    winner = dcgan_variants.VARIANTS["consistency_10"].recipe  # the screen's winner, the plugin's recipe until
+    assert replace(default, ema_decay=0.999, consistency=10.0) == winner  # its teacher's weight became 1
+    assert replace(winner, consistency=1.0) == dcgan_variants.DCGAN.recipe == dcgan_variants.VARIANTS["default"].recipe
     averaged = dcgan_variants.VARIANTS["ema_lr_decay"].recipe
     assert (default.ema_decay, default.lr_decay_start) == (0.0, 1.0)
     assert (averaged.ema_decay, averaged.lr_decay_start) == (0.999, 0.5)
@@ -167,21 +169,23 @@ def test_dcgan_variants_keep_the_unshifted_networks_they_were_measured_on_unless
     def shift(name):
         return dcgan_variants.VARIANTS[name]().build_discriminator(10, image).shift.pixels
 
-    assert shift("default") == 4 and shift("shift_4") == 4
-    assert dcgan_variants.VARIANTS["shift_4"].recipe == dcgan_variants.VARIANTS["unshifted"].recipe
+    assert shift("default") == shift("shift_4") == shift("consistency_1") == shift("consistency_10") == 4
+    assert dcgan_variants.VARIANTS["shift_4"].recipe == dcgan_variants.VARIANTS["unshifted"].recipe == (
+        dcgan_variants.VARIANTS["consistency_10"].recipe)  # the teacher at 10, as they were measured
     for name in dcgan_variants.VARIANTS:
-        if name not in ("default", "consistency_1") and not name.startswith(("shift_", "unsupervised_weight_")):
+        if not name.startswith(("default", "shift_", "unsupervised_weight_", "consistency_")):
             assert shift(name) == 0, name
 
 
-def test_dcgan_weight_variants_are_the_plugin_with_that_weight_alone():
+def test_dcgan_weight_variants_are_the_plugin_with_the_teacher_at_10_and_that_weight_alone():
     from dataclasses import asdict
+    measured_on = {**asdict(dcgan_variants.DCGAN.recipe), "consistency": 10.0}
     for name, key, weight in (("unsupervised_weight_50", "unsupervised_weight", 0.5),
                               ("unsupervised_weight_20", "unsupervised_weight", 0.2),
                               ("unsupervised_weight_0", "unsupervised_weight", 0.0),
-                              ("consistency_1", "consistency", 1.0)):
+                              ("consistency_1", "consistency", 1.0), ("consistency_10", "consistency", 10.0)):
         variant = dcgan_variants.VARIANTS[name]
-        assert asdict(variant.recipe) == {**asdict(dcgan_variants.DCGAN.recipe), key: weight}
+        assert asdict(variant.recipe) == {**measured_on, key: weight}
         assert issubclass(variant, dcgan_variants.DCGAN) and "build_discriminator" not in vars(variant)
 
 
