@@ -11,10 +11,12 @@ second half of the run, what `mlp` and `compact` already do, and whether
 that average also teaches the unlabelled images (`compact`'s mean-teacher
 loss). The ``shift_*`` variants put `compact`'s random shift first in the
 discriminator instead; the ``unsupervised_weight_*`` ones are the plugin's
-recipe with its real/fake loss weighted down (``_0``: turned off, the mean
-teacher alone), and ``consistency_*`` set the mean teacher's weight. Trains with 100 labels (``--num-labeled``) and prints
-the final accuracy on 10,000 held-out training images (what variants are
-compared on) and on the test set.
+networks and recipe with the mean teacher at 10 (``consistency_10``, the
+recipe until the teacher's weight became 1, ``consistency_1``) and the
+real/fake loss weighted down (``_0``: turned off, the mean teacher alone).
+Trains with 100 labels (``--num-labeled``) and prints the final accuracy
+on 10,000 held-out training images (what variants are compared on) and on
+the test set.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ VARIANTS = {
     # the plugin's recipe with `compact`'s shift on the discriminator's input, scaled to 64x64 (the plugin's since)
     "shift_4": shifted(4),
     "shift_6": shifted(6),  # about 2.6 pixels at 28x28, where `compact` found 3 worse than 2
-    # the plugin's recipe with D's real/fake loss weighted down against its supervised loss: with 12,000 labels the
+    # the recipe then with D's real/fake loss weighted down against its supervised loss: with 12,000 labels the
     # semi-supervised classifier trails the same network trained on the labels alone
     "unsupervised_weight_50": recipe_variant(TeacherAt10, unsupervised_weight=0.5),
     "unsupervised_weight_20": recipe_variant(TeacherAt10, unsupervised_weight=0.2),
