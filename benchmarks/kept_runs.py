@@ -6,7 +6,8 @@ directory, the harness reuses each finished run, resumes each unfinished one
 from its last checkpoint (``sganctl train --resume``, bit for bit on the CPU)
 and starts the rest. A run kept there must be the one the harness would train
 now: one of other settings (another recipe, iteration count, seed, device) is
-refused, never replaced, and the message says to pass another directory.
+refused, never replaced, and the message says to pass another directory; a
+baseline is compared only on the settings a supervised-only run reads.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from sganctl.training import resume, train
 
 MAY_DIFFER = ("out", "data_dir", "device", "checkpoint_every", "log_every", "eval_every", "compile")
 """Settings that do not change what a run trains (its device is compared by kind: cpu, cuda)."""
+
+BASELINE_IGNORES = ("consistency", "consistency_rampup", "unsupervised_weight", "generator_loss", "lr_g", "betas_g")
+"""Settings a --supervised-only run never reads (it sees no unlabelled image and never steps its generator), so a
+kept baseline that differs only in them is the run the harness would train: a recipe change to the semi-supervised
+part alone does not cost the baseline's retraining."""
 
 
 def place_for(runs_dir: Path, setup_name: str, seed: int, supervised: bool) -> Path:
@@ -48,10 +54,11 @@ def as_run(stored: dict) -> dict:
 def differences(stored: dict, wanted: TrainConfig) -> list[str]:
     """'name: kept VALUE, wanted VALUE' for each setting that makes the kept run another run than ``wanted``."""
     kept = as_run(stored)
+    unread = MAY_DIFFER + (BASELINE_IGNORES if wanted.supervised_only else ())
     found = [f"{name}: kept {kept.get(name)}, wanted {value}"
              for name, value in json.loads(json.dumps(wanted.to_dict())).items()
              # unset: e.g. num_labeled, which a --labeled-rate run resolves
-             if name not in MAY_DIFFER and value is not None and kept.get(name) != value]
+             if name not in unread and value is not None and kept.get(name) != value]
     if device_kind(kept.get("device", "cpu")) != device_kind(wanted.device):
         found.append(f"device: kept {kept.get('device')}, wanted {wanted.device}")
     return found

@@ -373,6 +373,47 @@ def test_a_kept_run_differs_only_by_what_changes_what_it_trains():
         f"consistency: kept 0.0, wanted {DCGAN.recipe.consistency}"]
 
 
+def test_a_kept_baseline_differs_only_by_what_a_supervised_only_run_reads():
+    import kept_runs
+    from sganctl_dcgan import DCGAN
+
+    from sganctl.config import TrainConfig
+    wanted = TrainConfig(arch="dcgan", labeled_rate=0.2, seed=0, device="cpu", supervised_only=True).with_recipe(
+        DCGAN.recipe)
+    stored = {**json.loads(json.dumps(wanted.to_dict())), "num_labeled": 12000, "consistency": 10.0,
+              "generator_loss": "non-saturating", "lr_g": 1e-3, "betas_g": [0.9, 0.99]}
+    assert kept_runs.differences(stored, wanted) == []
+    assert kept_runs.differences({**stored, "lr_d": 1e-3}, wanted) == [f"lr_d: kept 0.001, wanted {wanted.lr_d}"]
+    # the semi-supervised run reads them all, and a baseline is never taken for it
+    ssl = TrainConfig(**{**wanted.to_dict(), "supervised_only": False})
+    assert sorted(d.split(":")[0] for d in kept_runs.differences(stored, ssl)) == [
+        "betas_g", "consistency", "generator_loss", "lr_g", "supervised_only"]
+
+
+def test_a_supervised_only_run_trains_the_same_whatever_the_settings_it_is_said_not_to_read(tmp_path, data_dir,
+                                                                                           isolated_env):
+    """What lets the harness reuse a kept baseline across such settings: the same weights, bit for bit."""
+    import kept_runs
+
+    from sganctl import checkpoint
+    from sganctl.config import TrainConfig
+    from sganctl.training import train
+
+    def baseline(name: str, **unread) -> dict:
+        config = TrainConfig(arch="mlp", num_labeled=20, batch_size=4, labeled_batch_size=4, seed=3, iterations=6,
+                             checkpoint_every=6, ema_decay=0.5, lr_decay_start=0.5, supervised_only=True,
+                             device="cpu", data_dir=str(data_dir), out=str(tmp_path / name), **unread)
+        run_dir = train(config, log=lambda message: None).run_dir
+        return checkpoint.load(run_dir / "checkpoint.safetensors").tensors
+
+    others = {"consistency": 5.0, "consistency_rampup": 0.5, "unsupervised_weight": 0.3,
+              "generator_loss": "feature-matching", "lr_g": 1e-2, "betas_g": (0.9, 0.99)}
+    assert set(others) == set(kept_runs.BASELINE_IGNORES)
+    first, second = baseline("a"), baseline("b", **others)
+    assert first.keys() == second.keys()
+    assert [k for k in first if not torch.equal(first[k], second[k])] == []
+
+
 def test_the_harness_keeps_its_runs_resumes_a_stopped_one_and_refuses_a_run_of_other_settings(tmp_path, data_dir,
                                                                                                isolated_env):
     """--runs-dir: stopped by SIGTERM after a checkpoint, the same command ends with the uninterrupted figures;
