@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real test data live, and how to run the installed command."""
+"""Shared fixtures: where the real test data live, and how to run the installed command; and a run's saved tensors,
+which several tests compare bit for bit."""
 
 from __future__ import annotations
 
@@ -10,9 +11,23 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+
+from sganctl import checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("SGANCTL_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+def weights(run_dir: Path) -> dict:
+    """Every tensor a run's checkpoint holds: networks, their average and the optimisers' state."""
+    return checkpoint.load(run_dir / "checkpoint.safetensors").tensors
+
+
+def assert_same_tensors(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    different = [k for k in a if not torch.equal(a[k], b[k])]
+    assert not different, f"tensors differ: {different[:5]}"
 
 
 def _sganctl_exe() -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, assert_same_tensors, weights
 
 import sganctl
 
@@ -395,7 +395,6 @@ def test_a_supervised_only_run_trains_the_same_whatever_the_settings_it_is_said_
     """What lets the harness reuse a kept baseline across such settings: the same weights, bit for bit."""
     import kept_runs
 
-    from sganctl import checkpoint
     from sganctl.config import TrainConfig
     from sganctl.training import train
 
@@ -403,15 +402,12 @@ def test_a_supervised_only_run_trains_the_same_whatever_the_settings_it_is_said_
         config = TrainConfig(arch="mlp", num_labeled=20, batch_size=4, labeled_batch_size=4, seed=3, iterations=6,
                              checkpoint_every=6, ema_decay=0.5, lr_decay_start=0.5, supervised_only=True,
                              device="cpu", data_dir=str(data_dir), out=str(tmp_path / name), **unread)
-        run_dir = train(config, log=lambda message: None).run_dir
-        return checkpoint.load(run_dir / "checkpoint.safetensors").tensors
+        return weights(train(config, log=lambda message: None).run_dir)
 
     others = {"consistency": 5.0, "consistency_rampup": 0.5, "unsupervised_weight": 0.3,
               "generator_loss": "feature-matching", "lr_g": 1e-2, "betas_g": (0.9, 0.99)}
     assert set(others) == set(kept_runs.BASELINE_IGNORES)
-    first, second = baseline("a"), baseline("b", **others)
-    assert first.keys() == second.keys()
-    assert [k for k in first if not torch.equal(first[k], second[k])] == []
+    assert_same_tensors(baseline("a"), baseline("b", **others))
 
 
 def test_the_harness_keeps_its_runs_resumes_a_stopped_one_and_refuses_a_run_of_other_settings(tmp_path, data_dir,

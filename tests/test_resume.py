@@ -7,6 +7,7 @@ import signal
 
 import pytest
 import torch
+from conftest import assert_same_tensors, weights
 
 from sganctl import checkpoint
 from sganctl.config import TrainConfig
@@ -23,10 +24,6 @@ def settings(tmp_path, data_dir, **extra):
     base = {"arch": "compact", "num_labeled": 20, "batch_size": 4, "labeled_batch_size": 4, "seed": 3,
                 "device": "cpu", "data_dir": str(data_dir), "out": str(tmp_path / "runs"), "log_every": 1}
     return TrainConfig(**{**base, **extra})
-
-
-def weights(run_dir):
-    return checkpoint.load(run_dir / "checkpoint.safetensors").tensors
 
 
 def signal_at(monkeypatch, iteration):
@@ -115,12 +112,6 @@ def test_a_stop_signal_landing_after_the_checkpoint_decision_stops_at_the_next_i
     run_dir = next((tmp_path / "runs").iterdir())
     assert said == 3
     assert checkpoint.load(run_dir / "checkpoint.safetensors").meta["iteration"] == said
-
-
-def assert_same_tensors(a, b):
-    assert a.keys() == b.keys()
-    different = [k for k in a if not torch.equal(a[k], b[k])]
-    assert not different, f"tensors differ after resume: {different[:5]}"
 
 
 @pytest.mark.parametrize("consistency", [0.0, 5.0])
