@@ -319,3 +319,25 @@ def test_real_statistics_recomputes_batch_norm_statistics_and_keeps_the_weights(
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.endswith(("running_mean", "running_var", "num_batches_tracked")) for k in changed)
     assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 2  # the run itself is untouched
+
+
+def test_dcgan_deeper_variants_add_stride_1_convolutions_at_the_named_grids_to_the_plugin_as_installed():
+    image = probe_spec(dcgan_variants.VARIANTS["default"](), channels=1)
+    for name, grids in (("default_deeper_4x4", [4]), ("default_deeper_8x8_4x4", [8, 4])):
+        variant = dcgan_variants.VARIANTS[name]
+        assert variant.recipe == dcgan_variants.DCGAN.recipe
+        torch.manual_seed(0)
+        deeper = variant().build_discriminator(10, image)
+        torch.manual_seed(0)
+        plugin = dcgan_variants.DCGANDiscriminator(10, image)
+        sides, x = [], torch.zeros(2, 1, image.height, image.width)
+        for layer in deeper.trunk:
+            if isinstance(layer, torch.nn.Conv2d) and layer.stride == (1, 1):
+                sides.append(x.shape[-1])
+                assert layer.in_channels == layer.out_channels == x.shape[1]
+            x = layer(x) if not isinstance(layer, torch.nn.BatchNorm2d) else x
+        assert sides == grids, name
+        plugin_convs = [m for m in plugin.trunk if isinstance(m, torch.nn.Conv2d)]
+        strided = [m for m in deeper.trunk if isinstance(m, torch.nn.Conv2d) and m.stride == (2, 2)]
+        assert all(torch.equal(a.weight, b.weight) for a, b in zip(plugin_convs, strided, strict=True))
+        assert deeper.shift.pixels == 4 and deeper(torch.zeros(2, *image.shape)).logits.shape == (2, 10)

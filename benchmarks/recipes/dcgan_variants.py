@@ -22,6 +22,7 @@ the test set.
 from __future__ import annotations
 
 from sganctl_dcgan import DCGAN, DCGANDiscriminator
+from torch import nn
 from variant_runner import main, recipe_variant
 
 # the plugin's recipe until its 100-label run at the full length made the teacher's weight 1 (BENCHMARKS.md, "Teacher
@@ -52,6 +53,42 @@ Unshifted = shifted(0)
 # the screen at 4,700 iterations made ema_consistency_10 its recipe)
 Constant = recipe_variant(Unshifted, ema_decay=0.0, lr_decay_start=1.0, consistency=0.0)
 
+class DeeperDiscriminator(DCGANDiscriminator):
+    """The plugin's discriminator with a stride-1 3x3 convolution after each stride-2 one that ``after`` names.
+
+    `compact`'s deepening, which raised what its network reaches even on
+    nearly every label (BENCHMARKS.md), at `dcgan`'s grids: the stride-2
+    convolutions count from 0, so 2 refines the 8x8 grid (256 channels) and
+    3 the 4x4 one (512). Each added convolution is followed, like the ones
+    before it, by batch norm, LeakyReLU and dropout; the plugin's layers are
+    built first, so they start from the plugin's weights.
+    """
+
+    def __init__(self, num_classes, image, after=(2, 3), dropout: float = 0.3):
+        super().__init__(num_classes, image, dropout=dropout)
+        layers, convolutions = [], 0
+        for layer in self.trunk:
+            layers.append(layer)
+            if isinstance(layer, nn.Conv2d):
+                channels = layer.out_channels
+            if isinstance(layer, nn.Dropout):
+                if convolutions in after:
+                    layers += [nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels),
+                               nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+                convolutions += 1
+        self.trunk = nn.Sequential(*layers)
+
+
+def deeper(after) -> type:
+    """The plugin as installed (recipe, shift, generator) with :class:`DeeperDiscriminator`'s ``after``."""
+
+    class Deeper(DCGAN):
+        def build_discriminator(self, num_classes, image):
+            return DeeperDiscriminator(num_classes, image, after=after)
+
+    return Deeper
+
+
 VARIANTS = {
     "default": recipe_variant(DCGAN),  # the plugin as installed, for reference
     # the plugin's recipe before the shift (the screen's `default` rows)
@@ -78,6 +115,11 @@ VARIANTS = {
     # baseline at 1,000 iterations, and weight 1 led by 1.08 held out there (the plugin's recipe since)
     "consistency_1": recipe_variant(TeacherAt10, consistency=1.0),
     "consistency_10": TeacherAt10,  # the recipe before it, to measure the two against each other on other seeds
+    # the plugin as installed with a deeper discriminator: with 12,000 labels the plugin's network trained on its
+    # labels alone stays near 99.0% held out even at twice the length, under the 99.4% target, so the network
+    # caps the 20% setup before any GAN is added; depth lifted `compact`'s ceiling where width did not
+    "default_deeper_4x4": deeper(after=(3,)),
+    "default_deeper_8x8_4x4": deeper(after=(2, 3)),
 }
 globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
 
