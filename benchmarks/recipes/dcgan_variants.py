@@ -14,6 +14,8 @@ discriminator instead; the ``unsupervised_weight_*`` ones are the plugin's
 networks and recipe with the mean teacher at 10 (``consistency_10``, the
 recipe until the teacher's weight became 1, ``consistency_1``) and the
 real/fake loss weighted down (``_0``: turned off, the mean teacher alone).
+The ``default_deeper_*`` ones are the plugin as installed with stride-1
+convolutions added to its discriminator (:class:`DeeperDiscriminator`).
 Trains with 100 labels (``--num-labeled``) and prints the final accuracy
 on 10,000 held-out training images (what variants are compared on) and on
 the test set.
