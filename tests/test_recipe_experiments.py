@@ -335,9 +335,10 @@ def test_dcgan_deeper_variants_add_stride_1_convolutions_at_the_named_grids_to_t
             if isinstance(layer, torch.nn.Conv2d) and layer.stride == (1, 1):
                 sides.append(x.shape[-1])
                 assert layer.in_channels == layer.out_channels == x.shape[1]
-            x = layer(x) if not isinstance(layer, torch.nn.BatchNorm2d) else x
+            x = layer(x)
         assert sides == grids, name
         plugin_convs = [m for m in plugin.trunk if isinstance(m, torch.nn.Conv2d)]
         strided = [m for m in deeper.trunk if isinstance(m, torch.nn.Conv2d) and m.stride == (2, 2)]
         assert all(torch.equal(a.weight, b.weight) for a, b in zip(plugin_convs, strided, strict=True))
+        assert {m.p for m in deeper.trunk if isinstance(m, torch.nn.Dropout)} == {0.3}  # the plugin's dropout
         assert deeper.shift.pixels == 4 and deeper(torch.zeros(2, *image.shape)).logits.shape == (2, 10)

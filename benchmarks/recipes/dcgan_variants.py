@@ -55,6 +55,7 @@ Unshifted = shifted(0)
 # the screen at 4,700 iterations made ema_consistency_10 its recipe)
 Constant = recipe_variant(Unshifted, ema_decay=0.0, lr_decay_start=1.0, consistency=0.0)
 
+
 class DeeperDiscriminator(DCGANDiscriminator):
     """The plugin's discriminator with a stride-1 3x3 convolution after each stride-2 one that ``after`` names.
 
@@ -62,12 +63,12 @@ class DeeperDiscriminator(DCGANDiscriminator):
     nearly every label (BENCHMARKS.md), at `dcgan`'s grids: the stride-2
     convolutions count from 0, so 2 refines the 8x8 grid (256 channels) and
     3 the 4x4 one (512). Each added convolution is followed, like the ones
-    before it, by batch norm, LeakyReLU and dropout; the plugin's layers are
-    built first, so they start from the plugin's weights.
+    before it, by batch norm, LeakyReLU and the plugin's dropout; the
+    plugin's layers are built first, so they start from the plugin's weights.
     """
 
-    def __init__(self, num_classes, image, after=(2, 3), dropout: float = 0.3):
-        super().__init__(num_classes, image, dropout=dropout)
+    def __init__(self, num_classes, image, after=(2, 3)):
+        super().__init__(num_classes, image)
         layers, convolutions = [], 0
         for layer in self.trunk:
             layers.append(layer)
@@ -76,7 +77,7 @@ class DeeperDiscriminator(DCGANDiscriminator):
             if isinstance(layer, nn.Dropout):
                 if convolutions in after:
                     layers += [nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels),
-                               nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+                               nn.LeakyReLU(0.2), nn.Dropout(layer.p)]
                 convolutions += 1
         self.trunk = nn.Sequential(*layers)
 
