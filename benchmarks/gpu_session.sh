@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What #4 still needs from a GPU, as one prepared call of the device tool: the `dcgan` harness rows over three
-# seeds with the current recipe, and on held-out images at full length over two seeds, where the CPU measured one:
-# the mean teacher's weight (1, the recipe, against the 10 before it) and the deeper discriminator with stride-1
-# convolutions at 8x8 and 4x4. On an H200 the 24 trainings run at once (the 18 of the last GPU session took 225 s
-# of wall time together).
+# seeds with the current plugin, and on held-out images at full length over two seeds, where the CPU measured one:
+# the discriminator's stride-1 convolutions at 8x8 and 4x4 (the plugin's since) against the four convolutions before
+# them, and on those the mean teacher's weight (1, the recipe, against the 10 before it). On an H200 the 24
+# trainings run at once (the 18 of the last GPU session took 225 s of wall time together).
 #
 # Prepare here, from the repository root (BENCHMARKS.md, "The next GPU session"):
 #   printf '/.whl/\n/.gpu-data/\n' >> .git/info/exclude
@@ -46,11 +46,11 @@ for setup in dcgan-20pct dcgan-100; do
         ${ITERATIONS:+--iterations "$ITERATIONS"} --device "$DEVICE" --precision "$PRECISION" --jobs "$JOBS" \
         --out "$work/results/results.json" > "$work/logs/$setup.log" 2>&1 &
 done
-# the recipe (`default`, the teacher at 1) against the teacher at 10 and against the deeper discriminator, held out,
-# two seeds at both label counts
+# the plugin (`default`) against its four convolutions before (`four_convolutions`, the teacher at 1) and those with
+# the teacher at 10, held out, two seeds at both label counts
 for labels in 12000 100; do
     for seed in 0 1; do
-        for variant in default consistency_10 default_deeper_8x8_4x4; do
+        for variant in default four_convolutions consistency_10; do
             name="$variant-$labels-seed$seed"
             python3 benchmarks/recipes/dcgan_variants.py "$variant" --data-dir "$DATA" --num-labeled "$labels" \
                 --seed "$seed" --iterations "$variant_iterations" --device "$DEVICE" --precision "$PRECISION" \

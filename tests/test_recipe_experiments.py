@@ -170,10 +170,11 @@ def test_dcgan_variants_keep_the_unshifted_networks_they_were_measured_on_unless
         return dcgan_variants.VARIANTS[name]().build_discriminator(10, image).shift.pixels
 
     assert shift("default") == shift("shift_4") == shift("consistency_1") == shift("consistency_10") == 4
+    assert shift("four_convolutions") == 4
     assert dcgan_variants.VARIANTS["shift_4"].recipe == dcgan_variants.VARIANTS["unshifted"].recipe == (
         dcgan_variants.VARIANTS["consistency_10"].recipe)  # the teacher at 10, as they were measured
     for name in dcgan_variants.VARIANTS:
-        if not name.startswith(("default", "shift_", "unsupervised_weight_", "consistency_")):
+        if not name.startswith(("default", "four_convolutions", "shift_", "unsupervised_weight_", "consistency_")):
             assert shift(name) == 0, name
 
 
@@ -321,7 +322,18 @@ def test_real_statistics_recomputes_batch_norm_statistics_and_keeps_the_weights(
     assert checkpoint.load(run / "checkpoint.safetensors").meta["iteration"] == 2  # the run itself is untouched
 
 
-def test_dcgan_deeper_variants_add_stride_1_convolutions_at_the_named_grids_to_the_plugin_as_installed():
+def refined_grids(discriminator, image) -> list:
+    """The side of the grid each stride-1 convolution of a `dcgan`-style trunk refines, checking it keeps its channels."""
+    sides, x = [], torch.zeros(2, 1, image.height, image.width)
+    for layer in discriminator.trunk:
+        if isinstance(layer, torch.nn.Conv2d) and layer.stride == (1, 1):
+            sides.append(x.shape[-1])
+            assert layer.in_channels == layer.out_channels == x.shape[1]
+        x = layer(x)
+    return sides
+
+
+def test_dcgan_deeper_variants_add_stride_1_convolutions_at_the_named_grids_to_the_four_convolutions():
     image = probe_spec(dcgan_variants.VARIANTS["default"](), channels=1)
     for name, grids in (("default_deeper_4x4", [4]), ("default_deeper_8x8_4x4", [8, 4])):
         variant = dcgan_variants.VARIANTS[name]
@@ -329,16 +341,27 @@ def test_dcgan_deeper_variants_add_stride_1_convolutions_at_the_named_grids_to_t
         torch.manual_seed(0)
         deeper = variant().build_discriminator(10, image)
         torch.manual_seed(0)
-        plugin = dcgan_variants.DCGANDiscriminator(10, image)
-        sides, x = [], torch.zeros(2, 1, image.height, image.width)
-        for layer in deeper.trunk:
-            if isinstance(layer, torch.nn.Conv2d) and layer.stride == (1, 1):
-                sides.append(x.shape[-1])
-                assert layer.in_channels == layer.out_channels == x.shape[1]
-            x = layer(x)
-        assert sides == grids, name
-        plugin_convs = [m for m in plugin.trunk if isinstance(m, torch.nn.Conv2d)]
+        four = dcgan_variants.DCGANDiscriminator(10, image, deepen_after=())
+        assert refined_grids(deeper, image) == grids, name
+        four_convs = [m for m in four.trunk if isinstance(m, torch.nn.Conv2d)]
         strided = [m for m in deeper.trunk if isinstance(m, torch.nn.Conv2d) and m.stride == (2, 2)]
-        assert all(torch.equal(a.weight, b.weight) for a, b in zip(plugin_convs, strided, strict=True))
+        # the four convolutions start from the weights they had before, as when the screens measured them
+        assert all(torch.equal(a.weight, b.weight) for a, b in zip(four_convs, strided, strict=True))
         assert {m.p for m in deeper.trunk if isinstance(m, torch.nn.Dropout)} == {0.3}  # the plugin's dropout
         assert deeper.shift.pixels == 4 and deeper(torch.zeros(2, *image.shape)).logits.shape == (2, 10)
+
+
+def test_the_plugins_discriminator_is_the_measured_deeper_variant_and_the_other_variants_keep_four_convolutions():
+    image = probe_spec(dcgan_variants.VARIANTS["default"](), channels=1)
+
+    def build(name):
+        return dcgan_variants.VARIANTS[name]().build_discriminator(10, image)
+
+    plugin, measured = build("default"), build("default_deeper_8x8_4x4")
+    # the same layers in the same order, so the variant's checkpoints load into the plugin's discriminator
+    assert [type(m) for m in plugin.trunk] == [type(m) for m in measured.trunk]
+    assert {k: v.shape for k, v in plugin.state_dict().items()} == {k: v.shape for k, v in measured.state_dict().items()}
+    assert refined_grids(plugin, image) == [8, 4]
+    for name in dcgan_variants.VARIANTS:
+        if not name.startswith("default"):
+            assert refined_grids(build(name), image) == [], name

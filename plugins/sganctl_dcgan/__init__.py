@@ -4,7 +4,8 @@ Discriminator: while training, each input image is first moved by up to 4
 pixels (:class:`sganctl.api.RandomShift`, `compact`'s 2 pixels at 28x28
 scaled to 64x64; BENCHMARKS.md has the measurements); then four 4x4 stride-2
 convolutions with LeakyReLU and dropout, batch norm on all but the first,
-global average pooling, and a last layer of K+1 outputs. Subtracting the
+the third and fourth each followed by a 3x3 stride-1 one (at 8x8 and 4x4;
+DCGAN has none), global average pooling, and a last layer of K+1 outputs. Subtracting the
 fake output from the K class outputs gives logits for which the core's
 "logsumexp" objective equals the K+1-way softmax (softmax is
 shift-invariant). Generator: transposed convolutions with batch
@@ -19,7 +20,17 @@ from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, RandomShif
 
 
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, num_classes: int, image: ImageSpec, width: int = 64, dropout: float = 0.3, shift: int = 4):
+    """Four stride-2 convolutions, a stride-1 one after each of those named by ``deepen_after``, K+1 outputs.
+
+    ``deepen_after`` counts the stride-2 convolutions from 0; the default
+    (2, 3) refines the 8x8 and 4x4 grids, which raised what the network
+    reaches on 12,000 labels alone and the semi-supervised accuracy with
+    12,000 and with 100 labels on held-out images (BENCHMARKS.md); () is
+    DCGAN's four convolutions.
+    """
+
+    def __init__(self, num_classes: int, image: ImageSpec, width: int = 64, dropout: float = 0.3, shift: int = 4,
+                 deepen_after: tuple[int, ...] = (2, 3)):
         super().__init__()
         self.shift = RandomShift(shift)
         widths = [image.channels, width, width * 2, width * 4, width * 8]
@@ -29,6 +40,9 @@ class DCGANDiscriminator(nn.Module):
             if i > 0:
                 layers.append(nn.BatchNorm2d(widths[i + 1]))
             layers += [nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            if i in deepen_after:
+                layers += [nn.Conv2d(widths[i + 1], widths[i + 1], 3, padding=1, bias=False),
+                           nn.BatchNorm2d(widths[i + 1]), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
         self.trunk = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.classify = nn.Linear(widths[-1], num_classes + 1)
 
@@ -64,8 +78,8 @@ class DCGANGenerator(nn.Module):
 
 class DCGAN(Architecture):
     name = "dcgan"
-    description = ("inputs shifted up to 4 px in training, DCGAN-style convs, K+1 outputs, global average "
-                   "pooling, feature matching, mean teacher on unlabelled images; 64x64")
+    description = ("inputs shifted up to 4 px in training, DCGAN-style convs with stride-1 ones at 8x8 and 4x4, "
+                   "K+1 outputs, global average pooling, feature matching, mean teacher on unlabelled images; 64x64")
     channels_last = True  # no .view of a convolution output (nn.Flatten reshapes), so channels-last is safe
     image_size = (64, 64)
     recipe = Recipe(
