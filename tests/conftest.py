@@ -19,6 +19,11 @@ REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("SGANCTL_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
 
 
+def convolution_strides(discriminator) -> list:
+    """The stride of each convolution in a discriminator's ``trunk``, in order: 2 for a stride-2 one, 1 for a refining one."""
+    return [m.stride[0] for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
+
+
 def weights(run_dir: Path) -> dict:
     """Every tensor a run's checkpoint holds: networks, their average and the optimisers' state."""
     return checkpoint.load(run_dir / "checkpoint.safetensors").tensors

@@ -1,6 +1,7 @@
 """The `compact` plugin's discriminator: where its random shift acts (training only) and its layers."""
 
 import torch
+from conftest import convolution_strides as strides
 from sganctl_compact import Compact, CompactDiscriminator
 
 from sganctl.api import ImageSpec
@@ -27,9 +28,6 @@ def test_the_discriminator_sees_shifted_images_while_training():
 
 def test_the_discriminator_refines_the_7x7_and_4x4_grids_and_can_be_the_tutorials_three_convolutions():
     image = ImageSpec(1, 28, 28)
-
-    def strides(discriminator):
-        return [m.stride[0] for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
 
     shipped = Compact().build_discriminator(10, image)
     assert strides(shipped) == [2, 2, 1, 2, 1]

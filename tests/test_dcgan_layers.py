@@ -1,6 +1,7 @@
 """The `dcgan` plugin's discriminator: its random shift acts in training only; ``deepen_after`` adds stride-1 layers."""
 
 import torch
+from conftest import convolution_strides as strides
 from sganctl_dcgan import DCGAN, DCGANDiscriminator
 
 from sganctl.api import ImageSpec
@@ -29,9 +30,6 @@ def test_the_discriminator_sees_shifted_images_while_training():
 
 
 def test_deepen_after_adds_a_stride_1_convolution_with_batch_norm_and_dropout_after_the_named_strided_ones():
-    def strides(discriminator):
-        return [m.stride[0] for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
-
     assert strides(DCGAN().build_discriminator(10, IMAGE)) == [2, 2, 2, 1, 2, 1]  # at 8x8 and 4x4, as shipped
     assert strides(DCGANDiscriminator(10, IMAGE, deepen_after=())) == [2, 2, 2, 2]  # DCGAN's four
     one = DCGANDiscriminator(10, IMAGE, deepen_after=(0,), width=8, dropout=0.1)

@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, convolution_strides
 
 from sganctl.contract import probe_spec
 
@@ -251,11 +251,6 @@ def test_clean_teacher_variant_skips_shift_and_dropout_only_in_a_training_forwar
     torch.manual_seed(0)
     assert torch.equal(plain.train()(images).logits, student)
     assert not torch.allclose(student, clean)
-
-
-def convolution_strides(discriminator) -> list:
-    """The stride of each convolution in a `compact`-style trunk, in order: 2 for a stride-2 one, 1 for a refining one."""
-    return [m.stride[0] for m in discriminator.trunk if isinstance(m, torch.nn.Conv2d)]
 
 
 @pytest.mark.parametrize("name, strides, width", [("consistency_10_deeper_4x4", [2, 2, 2, 1], 128),

@@ -25,7 +25,7 @@ the test set.
 
 from __future__ import annotations
 
-from sganctl_dcgan import DCGAN, DCGANDiscriminator
+from sganctl_dcgan import DCGAN, DCGANDiscriminator, refining_layers
 from torch import nn
 from variant_runner import main, recipe_variant
 
@@ -76,8 +76,8 @@ class DeeperDiscriminator(DCGANDiscriminator):
     `compact`'s deepening, which raised what its network reaches even on
     nearly every label (BENCHMARKS.md), at `dcgan`'s grids: the stride-2
     convolutions count from 0, so 2 refines the 8x8 grid (256 channels) and
-    3 the 4x4 one (512). Each added convolution is followed, like the ones
-    before it, by batch norm, LeakyReLU and the plugin's dropout; the
+    3 the 4x4 one (512). The added layers are the plugin's
+    :func:`refining_layers`, with the dropout of the layer they follow; the
     four convolutions are built first, so they start from the weights those
     had before. The plugin's ``deepen_after`` builds the same layers in
     another order of the random draws (BENCHMARKS.md keeps the figures).
@@ -92,8 +92,7 @@ class DeeperDiscriminator(DCGANDiscriminator):
                 channels = layer.out_channels
             if isinstance(layer, nn.Dropout):
                 if convolutions in after:
-                    layers += [nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels),
-                               nn.LeakyReLU(0.2), nn.Dropout(layer.p)]
+                    layers += refining_layers(channels, layer.p)
                 convolutions += 1
         self.trunk = nn.Sequential(*layers)
 

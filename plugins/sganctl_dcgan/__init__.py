@@ -5,8 +5,8 @@ pixels (:class:`sganctl.api.RandomShift`, `compact`'s 2 pixels at 28x28
 scaled to 64x64; BENCHMARKS.md has the measurements); then four 4x4 stride-2
 convolutions with LeakyReLU and dropout, batch norm on all but the first,
 the third and fourth each followed by a 3x3 stride-1 one (at 8x8 and 4x4;
-DCGAN has none), global average pooling, and a last layer of K+1 outputs. Subtracting the
-fake output from the K class outputs gives logits for which the core's
+DCGAN has none), global average pooling, and a last layer of K+1 outputs.
+Subtracting the fake output from the K class outputs gives logits for which the core's
 "logsumexp" objective equals the K+1-way softmax (softmax is
 shift-invariant). Generator: transposed convolutions with batch
 norm and ReLU from 4x4 to 64x64, tanh. Generator loss: the fake loss plus
@@ -17,6 +17,12 @@ average of the discriminator, which also teaches it the unlabelled images.
 from torch import nn
 
 from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, RandomShift, Recipe
+
+
+def refining_layers(channels: int, dropout: float) -> list[nn.Module]:
+    """A stride-1 3x3 convolution that keeps the grid and its channels, then batch norm, LeakyReLU and dropout."""
+    return [nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels), nn.LeakyReLU(0.2),
+            nn.Dropout(dropout)]
 
 
 class DCGANDiscriminator(nn.Module):
@@ -41,8 +47,7 @@ class DCGANDiscriminator(nn.Module):
                 layers.append(nn.BatchNorm2d(widths[i + 1]))
             layers += [nn.LeakyReLU(0.2), nn.Dropout(dropout)]
             if i in deepen_after:
-                layers += [nn.Conv2d(widths[i + 1], widths[i + 1], 3, padding=1, bias=False),
-                           nn.BatchNorm2d(widths[i + 1]), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+                layers += refining_layers(widths[i + 1], dropout)
         self.trunk = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.classify = nn.Linear(widths[-1], num_classes + 1)
 
