@@ -32,7 +32,7 @@ import math
 from dataclasses import replace
 
 import torch
-from sganctl_compact import Compact, CompactDiscriminator
+from sganctl_compact import Compact, CompactDiscriminator, refining_layers
 from sganctl_mlp import GaussianNoise
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
@@ -189,7 +189,7 @@ class DeeperDiscriminator(CompactDiscriminator):
             layers.append(layer)
             if isinstance(layer, nn.LeakyReLU):
                 if convolutions in after:
-                    layers += [nn.Conv2d(width, width, 3, padding=1), nn.LeakyReLU(0.2)]
+                    layers += refining_layers(width)
                 convolutions += 1
         self.trunk = nn.Sequential(*layers)
 

@@ -18,6 +18,11 @@ from torch import nn
 from sganctl.api import Architecture, DiscriminatorOutput, ImageSpec, RandomShift, Recipe
 
 
+def refining_layers(width: int) -> list[nn.Module]:
+    """A stride-1 3x3 convolution that keeps the grid and its channels, then LeakyReLU."""
+    return [nn.Conv2d(width, width, 3, padding=1), nn.LeakyReLU(0.2)]
+
+
 class CompactDiscriminator(nn.Module):
     """Three stride-2 3x3 convolutions, a stride-1 one after each of those named by ``deepen_after``, dense logits.
 
@@ -36,7 +41,7 @@ class CompactDiscriminator(nn.Module):
             layers += [nn.Conv2d(channels, width, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
             channels = width
             if index in deepen_after:
-                layers += [nn.Conv2d(width, width, 3, padding=1), nn.LeakyReLU(0.2)]
+                layers += refining_layers(width)
         self.trunk = nn.Sequential(*layers, nn.Flatten())
         side_h, side_w = image.height, image.width
         for _ in range(3):
