@@ -6,11 +6,11 @@ scaled to 64x64; BENCHMARKS.md has the measurements); then four 4x4 stride-2
 convolutions with LeakyReLU and dropout, batch norm on all but the first,
 the third and fourth each followed by a 3x3 stride-1 one (at 8x8 and 4x4;
 DCGAN has none), global average pooling, and a last layer of K+1 outputs.
-Subtracting the fake output from the K class outputs gives logits for which the core's
-"logsumexp" objective equals the K+1-way softmax (softmax is
-shift-invariant). Generator: transposed convolutions with batch
-norm and ReLU from 4x4 to 64x64, tanh. Generator loss: the fake loss plus
-feature matching on the pooled features. The classifier evaluated is a moving
+Subtracting the fake output from the K class outputs gives logits for
+which the core's "logsumexp" objective equals the K+1-way softmax (softmax
+is shift-invariant). Generator: transposed convolutions with batch norm and
+ReLU from 4x4 to 64x64, tanh. Generator loss: the fake loss plus feature
+matching on the pooled features. The classifier evaluated is a moving
 average of the discriminator, which also teaches it the unlabelled images.
 """
 
