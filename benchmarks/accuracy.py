@@ -56,7 +56,7 @@ from pathlib import Path
 
 import torch
 from kept_runs import as_run, device_kind, place_for, train_or_continue
-from results_file import merge_rows, read_rows
+from results_file import merge_rows
 
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
@@ -187,19 +187,27 @@ def measure(args, seeds: list) -> None:
     """Train every setup's runs (or go on with those kept in --runs-dir) and write each setup's row and curves."""
     # the resolved device, so that runs kept in --runs-dir compare with it whatever --device said (auto, say)
     args.device = device = str(resolve_device(args.device))
-    curves = Path(args.out).parent / "curves"
     with (nullcontext(args.runs_dir) if args.runs_dir else tempfile.TemporaryDirectory()) as runs:
         for name in args.setups.split(","):
             ssl, base = run_setup(name, seeds, args, runs, device)
-            run_dirs = [r["run_dir"] for r in ssl + base]
             entry = results_entry(name, seeds, device, args, ssl, base)
-            picture = curves / curves_name(entry, read_rows(Path(args.out)))
-            plot_runs(run_dirs, picture, [f"seed {r['seed']} SSL" for r in ssl] +
-                      [f"seed {r['seed']} supervised" for r in base])
-            entry["curves"] = str(picture.relative_to(Path(args.out).parent))
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
-            # after each setup, so that a long run keeps what it finished
-            merge_rows(Path(args.out), [entry], measured_again)
+            # after each setup, so that a long run keeps what it finished; the curves are named under the file's lock
+            merge_rows(Path(args.out), [entry], measured_again,
+                       before_write=functools.partial(draw_curves, entry, ssl, base, Path(args.out)))
+
+
+def draw_curves(entry: dict, ssl: list, base: list, out: Path, old_rows: list) -> None:
+    """Plot a row's runs into curves/ beside the results file ``out`` and record the picture in the row.
+
+    Its name depends on the rows ``out`` keeps (:func:`curves_name`), so it is
+    chosen under the file's lock (``merge_rows``' ``before_write``): two
+    harnesses writing one file cannot both take a name that each saw as free.
+    """
+    picture = out.parent / "curves" / curves_name(entry, old_rows)
+    plot_runs([r["run_dir"] for r in ssl + base], picture,
+              [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
+    entry["curves"] = str(picture.relative_to(out.parent))
 
 
 def run_setup(name: str, seeds: list, args, runs: str, device: str) -> tuple[list, list]:

@@ -58,6 +58,31 @@ def test_merge_rows_from_processes_at_once_keeps_every_row(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []  # no temporary file left behind
 
 
+def _merge_recipes_naming_curves(path: str, process: int, count: int) -> None:
+    for i in range(count):
+        # the same key, another recipe each time: no row replaces another, so each takes the next free name
+        entry = {**_entry("compact-100", 8000, 0.99), "recipe": {"consistency": float(100 * process + i)}}
+
+        def name_curves(old_rows: list, entry: dict = entry) -> None:
+            entry["curves"] = accuracy.curves_name(entry, old_rows)
+            time.sleep(0.01)  # as plotting takes a while: another process reading the rows now would see the name free
+
+        results_file.merge_rows(Path(path), [entry], accuracy.measured_again, before_write=name_curves)
+
+
+def test_curves_named_by_harnesses_writing_one_file_at_once_are_all_distinct(tmp_path):
+    path = tmp_path / "results.json"
+    processes = [multiprocessing.get_context("spawn").Process(target=_merge_recipes_naming_curves,
+                                                              args=(str(path), n, 10)) for n in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [process.exitcode for process in processes] == [0, 0, 0]
+    names = [r["curves"] for r in json.loads(path.read_text())]
+    assert sorted(names) == sorted(["compact-100-8000.png"] + [f"compact-100-8000-{n}.png" for n in range(2, 31)])
+
+
 def test_a_setup_measured_at_another_iteration_count_keeps_both_rows(tmp_path):
     path = tmp_path / "results.json"
     results_file.merge_rows(path, [_entry("compact-100", 2000, 0.92)], accuracy.measured_again)
