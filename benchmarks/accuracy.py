@@ -190,14 +190,16 @@ def measure(args, seeds: list) -> None:
     with (nullcontext(args.runs_dir) if args.runs_dir else tempfile.TemporaryDirectory()) as runs:
         for name in args.setups.split(","):
             ssl, base = run_setup(name, seeds, args, runs, device)
+            run_dirs = [r["run_dir"] for r in ssl + base]  # before the row takes them out of its runs
+            labels = [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base]
             entry = results_entry(name, seeds, device, args, ssl, base)
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished; the curves are named under the file's lock
             merge_rows(Path(args.out), [entry], measured_again,
-                       before_write=functools.partial(draw_curves, entry, ssl, base, Path(args.out)))
+                       before_write=functools.partial(draw_curves, entry, run_dirs, labels, Path(args.out)))
 
 
-def draw_curves(entry: dict, ssl: list, base: list, out: Path, old_rows: list) -> None:
+def draw_curves(entry: dict, run_dirs: list, labels: list, out: Path, old_rows: list) -> None:
     """Plot a row's runs into curves/ beside the results file ``out`` and record the picture in the row.
 
     Its name depends on the rows ``out`` keeps (:func:`curves_name`), so it is
@@ -205,8 +207,7 @@ def draw_curves(entry: dict, ssl: list, base: list, out: Path, old_rows: list) -
     harnesses writing one file cannot both take a name that each saw as free.
     """
     picture = out.parent / "curves" / curves_name(entry, old_rows)
-    plot_runs([r["run_dir"] for r in ssl + base], picture,
-              [f"seed {r['seed']} SSL" for r in ssl] + [f"seed {r['seed']} supervised" for r in base])
+    plot_runs(run_dirs, picture, labels)
     entry["curves"] = str(picture.relative_to(out.parent))
 
 
