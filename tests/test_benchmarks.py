@@ -480,6 +480,26 @@ def test_the_harness_keeps_its_runs_resumes_a_stopped_one_and_refuses_a_run_of_o
     assert checkpoint.stat().st_mtime_ns == before
 
 
+def test_a_baseline_trained_apart_with_the_rows_command_joins_the_row_without_training_again(tmp_path, data_dir,
+                                                                                               sganctl):
+    """A seed's supervised-only run trained on its own (another session, say) with the command the row records,
+    into the folder --runs-dir keeps it in, is the harness's run: reused, its figure the row's baseline."""
+    runs = tmp_path / "runs"
+    sganctl("train", "--arch", "mlp", "--num-labeled", "100", "--seed", "0", "--iterations", "20", "--supervised-only",
+            "--device", "cpu", "--data-dir", data_dir, "--out", runs / "mlp-100-seed0-supervised")
+    [apart] = (runs / "mlp-100-seed0-supervised").iterdir()
+    trained, figure = (apart / "checkpoint.safetensors").stat().st_mtime_ns, json.loads(
+        (apart / "result.json").read_text())["accuracy"]
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir),
+                    "--setups", "mlp-100", "--seeds", "0", "--iterations", "20", "--eval-every", "10", "--device", "cpu",
+                    "--runs-dir", str(runs), "--out", str(tmp_path / "results.json")],
+                   env=sganctl.env, check=True, capture_output=True)
+    [row] = json.loads((tmp_path / "results.json").read_text())
+    assert (apart / "checkpoint.safetensors").stat().st_mtime_ns == trained  # taken as it was, not trained again
+    assert row["supervised_only"]["per_seed"][0]["accuracy"] == figure
+    assert [p.name for p in (runs / "mlp-100-seed0-supervised").iterdir()] == [apart.name]
+
+
 def test_a_recipe_setting_added_since_a_row_was_measured_does_not_make_it_another_recipe(tmp_path):
     """Rows recorded before `unsupervised_weight` existed trained with its default, 1.0: measured again under the
     same recipe they are replaced; under another weight they stay."""
