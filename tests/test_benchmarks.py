@@ -44,15 +44,19 @@ def _merge_setups(path: str, prefix: str, count: int) -> None:
         results_file.merge_rows(Path(path), [_entry(f"{prefix}-{i}", 100, 0.5)], accuracy.measured_again)
 
 
-def test_merge_rows_from_processes_at_once_keeps_every_row(tmp_path):
-    path = tmp_path / "results.json"
-    processes = [multiprocessing.get_context("spawn").Process(target=_merge_setups, args=(str(path), f"p{n}", 40))
-                 for n in range(4)]
+def _exit_codes_at_once(target, argument_lists: list) -> list:
+    """Run ``target`` in one spawned process per argument tuple, all at once; their exit codes."""
+    processes = [multiprocessing.get_context("spawn").Process(target=target, args=args) for args in argument_lists]
     for process in processes:
         process.start()
     for process in processes:
         process.join(timeout=120)
-    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+    return [process.exitcode for process in processes]
+
+
+def test_merge_rows_from_processes_at_once_keeps_every_row(tmp_path):
+    path = tmp_path / "results.json"
+    assert _exit_codes_at_once(_merge_setups, [(str(path), f"p{n}", 40) for n in range(4)]) == [0, 0, 0, 0]
     rows = json.loads(path.read_text())
     assert sorted(r["setup"] for r in rows) == sorted(f"p{n}-{i}" for n in range(4) for i in range(40))
     assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []  # no temporary file left behind
@@ -72,13 +76,7 @@ def _merge_recipes_naming_curves(path: str, process: int, count: int) -> None:
 
 def test_curves_named_by_harnesses_writing_one_file_at_once_are_all_distinct(tmp_path):
     path = tmp_path / "results.json"
-    processes = [multiprocessing.get_context("spawn").Process(target=_merge_recipes_naming_curves,
-                                                              args=(str(path), n, 10)) for n in range(3)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=120)
-    assert [process.exitcode for process in processes] == [0, 0, 0]
+    assert _exit_codes_at_once(_merge_recipes_naming_curves, [(str(path), n, 10) for n in range(3)]) == [0, 0, 0]
     names = [r["curves"] for r in json.loads(path.read_text())]
     assert sorted(names) == sorted(["compact-100-8000.png"] + [f"compact-100-8000-{n}.png" for n in range(2, 31)])
 
