@@ -35,6 +35,11 @@ several; each run's wall seconds then include the sharing (the row records
 how many ran at once, and the table says so). `--runs-dir DIR` keeps the runs
 with checkpoints (kept_runs.py), so that a row of runs longer than one sitting
 is measured by running the same command again until it writes the row.
+`--add-seeds` adds the seeds it measures to the row the results file keeps
+for the setup (same iteration count, overrides, device, precision, recipe,
+networks, --eval-every and runs at once) instead of replacing it: a row whose
+seeds take longer than one machine's life is measured a seed at a time.
+The row then records which seeds each command added, with their own curves.
 Model selection never looks at the test set: the final weights are measured.
 """
 
@@ -56,7 +61,7 @@ from pathlib import Path
 
 import torch
 from kept_runs import as_run, device_kind, place_for, train_or_continue
-from results_file import merge_rows
+from results_file import merge_rows, read_rows
 
 from sganctl import __version__
 from sganctl.api import GENERATOR_LOSSES
@@ -158,6 +163,8 @@ def main():
                              "reused, stopped ones resumed (default: a temporary directory, removed at the end).")
     parser.add_argument("--checkpoint-every", type=int, default=None,
                         help="With --runs-dir: each run's checkpoint interval in iterations (default: 100).")
+    parser.add_argument("--add-seeds", action="store_true",
+                        help="Add the seeds measured to the row --out keeps for the setup instead of replacing it.")
     parser.add_argument("--out", default="benchmarks/results.json")
     parser.add_argument("--table", action="store_true", help="Print the markdown table of --out and exit.")
     args = parser.parse_args()
@@ -187,6 +194,9 @@ def measure(args, seeds: list) -> None:
     """Train every setup's runs (or go on with those kept in --runs-dir) and write each setup's row and curves."""
     # the resolved device, so that runs kept in --runs-dir compare with it whatever --device said (auto, say)
     args.device = device = str(resolve_device(args.device))
+    if args.add_seeds:  # before hours of training, not after them
+        for name in args.setups.split(","):
+            row_to_join(planned_entry(name, seeds, device, args), read_rows(Path(args.out)))
     with (nullcontext(args.runs_dir) if args.runs_dir else tempfile.TemporaryDirectory()) as runs:
         for name in args.setups.split(","):
             ssl, base = run_setup(name, seeds, args, runs, device)
@@ -195,8 +205,9 @@ def measure(args, seeds: list) -> None:
             entry = results_entry(name, seeds, device, args, ssl, base)
             print(json.dumps({k: entry[k] for k in ("setup", "iterations", "gain", "wall_seconds")}), flush=True)
             # after each setup, so that a long run keeps what it finished; the curves are named under the file's lock
+            write = join_kept_row if args.add_seeds else draw_curves
             merge_rows(Path(args.out), [entry], measured_again,
-                       before_write=functools.partial(draw_curves, entry, run_dirs, labels, Path(args.out)))
+                       before_write=functools.partial(write, entry, run_dirs, labels, Path(args.out)))
 
 
 def draw_curves(entry: dict, run_dirs: list, labels: list, out: Path, old_rows: list) -> None:
@@ -209,6 +220,64 @@ def draw_curves(entry: dict, run_dirs: list, labels: list, out: Path, old_rows: 
     picture = out.parent / "curves" / curves_name(entry, old_rows)
     plot_runs(run_dirs, picture, labels)
     entry["curves"] = str(picture.relative_to(out.parent))
+
+
+def join_kept_row(entry: dict, run_dirs: list, labels: list, out: Path, old_rows: list) -> None:
+    """--add-seeds: turn ``entry`` into the kept row it measures again with its seeds added, their runs plotted
+    in a picture of their own beside the row's (whose runs are gone)."""
+    kept = row_to_join(entry, old_rows)
+    stem = Path(kept.get("curves") or curves_name(kept, [])).stem
+    picture = out.parent / "curves" / f"{stem}-seeds-{'-'.join(map(str, entry['seeds']))}.png"
+    plot_runs(run_dirs, picture, labels)
+    joined = {**kept, "seeds": sorted(kept["seeds"] + entry["seeds"]),
+              "wall_seconds": kept["wall_seconds"] + entry["wall_seconds"],
+              "seeds_added": kept.get("seeds_added", []) + [
+                  {"seeds": entry["seeds"], "sganctl": entry["sganctl"],
+                   "curves": str(picture.relative_to(out.parent))}]}
+    for part in ("semi_supervised", "supervised_only"):
+        joined[part] = summary(sorted(kept[part]["per_seed"] + entry[part]["per_seed"], key=lambda r: r["seed"]))
+    joined["gain"] = joined["semi_supervised"]["mean"] - joined["supervised_only"]["mean"]
+    entry.clear()
+    entry.update(joined)
+
+
+def row_to_join(entry: dict, rows: list) -> dict:
+    """The row of ``rows`` that ``entry`` adds its seeds to: one it measures again, measured with the same
+    --eval-every (the trade-off table lines its seeds' points up) and as many runs at once (its seconds add up),
+    holding none of its seeds."""
+    what = f"{entry['setup']} at {entry['iterations']} iterations"
+    kept = [r for r in rows if measured_again(entry, r)]
+    if not kept:
+        raise SganctlError(f"--add-seeds: the results file has no row of {what} with this recipe, networks and "
+                           "device to add seeds to; measure the row first without --add-seeds")
+    [row] = kept  # a new row replaces the rows it measures again, so a file keeps at most one
+    if row.get("eval_every") != entry["eval_every"]:
+        raise SganctlError(f"--add-seeds: the row of {what} was evaluated every {row.get('eval_every')} "
+                           f"iterations; use --eval-every {row.get('eval_every')}")
+    if row.get("runs_at_once", 1) != entry.get("runs_at_once", 1):
+        raise SganctlError(f"--add-seeds: the row of {what} trained its runs {row.get('runs_at_once', 1)} at a time "
+                           f"and this command would train {entry.get('runs_at_once', 1)}, so their seconds would not "
+                           "add up; use --jobs to match")
+    if both := sorted(set(row["seeds"]) & set(entry["seeds"])):
+        raise SganctlError(f"--add-seeds: the row of {what} already has seed {', '.join(map(str, both))}; leave "
+                           "it out of --seeds, or measure the whole row again without --add-seeds")
+    return row
+
+
+def planned_entry(name: str, seeds: list, device: str, args) -> dict:
+    """What the row of ``name`` will be matched by before its runs are trained: the installed plugin's recipe
+    under this command's overrides (the entry's recipe is then the one its runs resolved)."""
+    setup = SETUPS[name]
+    entry = {"setup": name, "seeds": seeds, "device": device, "eval_every": args.eval_every,
+             "iterations": args.iterations or plugin_recipe(setup["arch"])["iterations"],
+             "networks": plugin_networks(setup["arch"])}
+    entry.update({key: value for key, value in (("generator_loss", args.generator_loss),
+                                                 ("batch_size", args.batch_size), ("precision", args.precision))
+                  if value})
+    if args.jobs > 1:
+        entry["runs_at_once"] = min(args.jobs, 2 * len(seeds))
+    entry["recipe"] = current_recipe(entry)
+    return entry
 
 
 def run_setup(name: str, seeds: list, args, runs: str, device: str) -> tuple[list, list]:
@@ -331,6 +400,8 @@ def setup_label(entry: dict) -> str:
     overrides += [kind] if kind != "cpu" else []
     overrides += [f"`--precision {entry['precision']}`"] if entry.get("precision") else []
     overrides += [f"{entry['runs_at_once']} runs at once"] if entry.get("runs_at_once") else []
+    overrides += [f"seed{'s' * (len(added['seeds']) > 1)} {', '.join(map(str, added['seeds']))} added later"
+                  for added in entry.get("seeds_added", [])]
     return f"{entry['setup']} ({', '.join(overrides)})" if overrides else entry["setup"]
 
 

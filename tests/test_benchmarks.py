@@ -510,3 +510,47 @@ def test_a_recipe_setting_added_since_a_row_was_measured_does_not_make_it_anothe
     lighter = {**recipe, "unsupervised_weight": 0.5}
     results_file.merge_rows(path, [{**_entry("compact-100", 7500, 0.992), "recipe": lighter}], accuracy.measured_again)
     assert [r["semi_supervised"]["mean"] for r in json.loads(path.read_text())] == [0.991, 0.992]
+
+
+def test_add_seeds_joins_a_rows_later_seeds_to_it_and_refuses_what_would_not_add_up(tmp_path, data_dir, isolated_env):
+    """A row measured a seed at a time: --add-seeds checks before training that the row is there to join, then
+    writes one row over every seed, keeping the first command's curves and giving the added seeds their own."""
+    out = tmp_path / "results.json"
+
+    def harness(seeds: str, *extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir),
+                               "--setups", "mlp-100", "--seeds", seeds, "--iterations", "20", "--eval-every", "10",
+                               "--device", "cpu", "--out", str(out), *extra],
+                              env=isolated_env, capture_output=True, text=True, check=False)
+
+    nothing_yet = harness("1", "--add-seeds")
+    assert nothing_yet.returncode == 2 and "Traceback" not in nothing_yet.stderr and not out.exists()
+    assert "no row of mlp-100 at 20 iterations" in nothing_yet.stderr
+
+    assert harness("0").returncode == 0
+    [first] = json.loads(out.read_text())
+    picture = tmp_path / "curves" / "mlp-100-20.png"
+    drawn = picture.read_bytes()
+    assert harness("1,2", "--add-seeds").returncode == 0
+    [row] = json.loads(out.read_text())
+    assert row["seeds"] == [0, 1, 2] and row["curves"] == first["curves"] and picture.read_bytes() == drawn
+    assert row["seeds_added"] == [{"seeds": [1, 2], "sganctl": sganctl.__version__,
+                                   "curves": "curves/mlp-100-20-seeds-1-2.png"}]
+    assert (tmp_path / "curves" / "mlp-100-20-seeds-1-2.png").read_bytes()[:4] == b"\x89PNG"
+    for part in ("semi_supervised", "supervised_only"):
+        assert row[part]["per_seed"][0] == first[part]["per_seed"][0]
+        accuracies = [r["accuracy"] for r in row[part]["per_seed"]]
+        assert [r["seed"] for r in row[part]["per_seed"]] == [0, 1, 2]
+        assert row[part]["mean"] == pytest.approx(statistics.mean(accuracies))
+        assert row[part]["std"] == pytest.approx(statistics.stdev(accuracies))
+    assert row["gain"] == pytest.approx(row["semi_supervised"]["mean"] - row["supervised_only"]["mean"])
+    assert row["wall_seconds"] == pytest.approx(sum(r["seconds"] for r in row["semi_supervised"]["per_seed"]))
+    assert accuracy.markdown_table([row], lambda e: e["recipe"], lambda e: e["networks"]).splitlines()[2].startswith(
+        "| mlp-100 (seeds 1, 2 added later) | 20 | 0, 1, 2 |")
+
+    for extra, message in ((("--seeds", "2"), "already has seed 2; leave it out of --seeds"),
+                           (("--eval-every", "5"), "was evaluated every 10 iterations; use --eval-every 10"),
+                           (("--jobs", "2"), "trained its runs 1 at a time and this command would train 2")):
+        refused = harness("3", "--add-seeds", *extra)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr and message in refused.stderr
+        assert json.loads(out.read_text()) == [row]
