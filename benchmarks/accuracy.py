@@ -270,14 +270,20 @@ def planned_entry(name: str, seeds: list, device: str, args) -> dict:
     setup = SETUPS[name]
     entry = {"setup": name, "seeds": seeds, "device": device, "eval_every": args.eval_every,
              "iterations": args.iterations or plugin_recipe(setup["arch"])["iterations"],
-             "networks": plugin_networks(setup["arch"])}
-    entry.update({key: value for key, value in (("generator_loss", args.generator_loss),
-                                                 ("batch_size", args.batch_size), ("precision", args.precision))
-                  if value})
-    if args.jobs > 1:
-        entry["runs_at_once"] = min(args.jobs, 2 * len(seeds))
+             "networks": plugin_networks(setup["arch"]), **row_overrides(args, seeds)}
     entry["recipe"] = current_recipe(entry)
     return entry
+
+
+def row_overrides(args, seeds: list) -> dict:
+    """What a row records of the command beyond its setup and length: the harness's overrides of the recipes
+    and its precision, which key the row, and how many of its runs trained at once, which its seconds include."""
+    overrides = {name: value for name, value in (("generator_loss", args.generator_loss),
+                                                 ("batch_size", args.batch_size), ("precision", args.precision))
+                 if value}
+    if args.jobs > 1:
+        overrides["runs_at_once"] = min(args.jobs, 2 * len(seeds))
+    return overrides
 
 
 def run_setup(name: str, seeds: list, args, runs: str, device: str) -> tuple[list, list]:
@@ -329,14 +335,7 @@ def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: li
         "baseline_command": command_for(setup, seeds[0], iterations, supervised=True, batch_size=args.batch_size,
                                         device=device, precision=args.precision),
     }
-    if args.generator_loss:
-        entry["generator_loss"] = ssl[0]["generator_loss"]
-    if args.batch_size:
-        entry["batch_size"] = args.batch_size
-    if args.precision:
-        entry["precision"] = args.precision
-    if args.jobs > 1:
-        entry["runs_at_once"] = min(args.jobs, 2 * len(seeds))
+    entry.update(row_overrides(args, seeds))
     entry["recipe"] = ssl[0]["recipe"]  # the semi-supervised runs'; the baseline ignores the generator's settings
     entry["networks"] = plugin_networks(setup["arch"])  # the plugin this process imported, so the one that trained
     entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
