@@ -517,10 +517,10 @@ def test_add_seeds_joins_a_rows_later_seeds_to_it_and_refuses_what_would_not_add
     writes one row over every seed, keeping the first command's curves and giving the added seeds their own."""
     out = tmp_path / "results.json"
 
-    def harness(seeds: str, *extra: str) -> subprocess.CompletedProcess:
+    def harness(seeds: str, *extra: str, eval_every: int = 10) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), "--data-dir", str(data_dir),
-                               "--setups", "mlp-100", "--seeds", seeds, "--iterations", "20", "--eval-every", "10",
-                               "--device", "cpu", "--out", str(out), *extra],
+                               "--setups", "mlp-100", "--seeds", seeds, "--iterations", "20",
+                               "--eval-every", str(eval_every), "--device", "cpu", "--out", str(out), *extra],
                               env=isolated_env, capture_output=True, text=True, check=False)
 
     nothing_yet = harness("1", "--add-seeds")
@@ -548,9 +548,10 @@ def test_add_seeds_joins_a_rows_later_seeds_to_it_and_refuses_what_would_not_add
     assert accuracy.markdown_table([row], lambda e: e["recipe"], lambda e: e["networks"]).splitlines()[2].startswith(
         "| mlp-100 (seeds 1, 2 added later) | 20 | 0, 1, 2 |")
 
-    for extra, message in ((("--seeds", "2"), "already has seed 2; leave it out of --seeds"),
-                           (("--eval-every", "5"), "was evaluated every 10 iterations; use --eval-every 10"),
-                           (("--jobs", "2"), "trained its runs 1 at a time and this command would train 2")):
-        refused = harness("3", "--add-seeds", *extra)
+    for refused, message in ((harness("2,3", "--add-seeds"), "already has seed 2; leave it out of --seeds"),
+                             (harness("3", "--add-seeds", eval_every=5),
+                              "was evaluated every 10 iterations; use --eval-every 10"),
+                             (harness("3", "--add-seeds", "--jobs", "2"),
+                              "trained its runs 1 at a time and this command would train 2")):
         assert refused.returncode == 2 and "Traceback" not in refused.stderr and message in refused.stderr
         assert json.loads(out.read_text()) == [row]
