@@ -136,6 +136,12 @@ def accuracy_curve(metrics_path: Path) -> list:
     return [points[i] for i in sorted(points)]
 
 
+def seed_summaries(ssl: list, base: list) -> dict:
+    """A row's figures over its seeds: each part's per-seed rows, mean and spread, and the gain of one over the other."""
+    parts = {"semi_supervised": summary(ssl), "supervised_only": summary(base)}
+    return {**parts, "gain": parts["semi_supervised"]["mean"] - parts["supervised_only"]["mean"]}
+
+
 def summary(rows: list) -> dict:
     accuracies = [r["accuracy"] for r in rows]
     return {"per_seed": rows, "mean": statistics.mean(accuracies),
@@ -195,8 +201,9 @@ def measure(args, seeds: list) -> None:
     # the resolved device, so that runs kept in --runs-dir compare with it whatever --device said (auto, say)
     args.device = device = str(resolve_device(args.device))
     if args.add_seeds:  # before hours of training, not after them
+        rows = read_rows(Path(args.out))
         for name in args.setups.split(","):
-            row_to_join(planned_entry(name, seeds, device, args), read_rows(Path(args.out)))
+            row_to_join(planned_entry(name, seeds, device, args), rows)
     with (nullcontext(args.runs_dir) if args.runs_dir else tempfile.TemporaryDirectory()) as runs:
         for name in args.setups.split(","):
             ssl, base = run_setup(name, seeds, args, runs, device)
@@ -234,9 +241,8 @@ def join_kept_row(entry: dict, run_dirs: list, labels: list, out: Path, old_rows
               "seeds_added": kept.get("seeds_added", []) + [
                   {"seeds": entry["seeds"], "sganctl": entry["sganctl"],
                    "curves": str(picture.relative_to(out.parent))}]}
-    for part in ("semi_supervised", "supervised_only"):
-        joined[part] = summary(sorted(kept[part]["per_seed"] + entry[part]["per_seed"], key=lambda r: r["seed"]))
-    joined["gain"] = joined["semi_supervised"]["mean"] - joined["supervised_only"]["mean"]
+    joined.update(seed_summaries(*(sorted(kept[part]["per_seed"] + entry[part]["per_seed"], key=lambda r: r["seed"])
+                                   for part in ("semi_supervised", "supervised_only"))))
     entry.clear()
     entry.update(joined)
 
@@ -327,7 +333,7 @@ def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: li
     entry = {
         "setup": name, **setup, "dataset": "mnist", "seeds": seeds, "device": device,
         "sganctl": __version__, "iterations": iterations,
-        "semi_supervised": summary(ssl), "supervised_only": summary(base),
+        **seed_summaries(ssl, base),
         "wall_seconds": sum(r["seconds"] for r in ssl), "eval_every": args.eval_every,
         # the iteration count spelt out, so that the commands still reproduce the row after the recipe's changes
         "command": command_for(setup, seeds[0], iterations, supervised=False, generator_loss=args.generator_loss,
@@ -338,7 +344,6 @@ def results_entry(name: str, seeds: list, device: str, args, ssl: list, base: li
     entry.update(row_overrides(args, seeds))
     entry["recipe"] = ssl[0]["recipe"]  # the semi-supervised runs'; the baseline ignores the generator's settings
     entry["networks"] = plugin_networks(setup["arch"])  # the plugin this process imported, so the one that trained
-    entry["gain"] = entry["semi_supervised"]["mean"] - entry["supervised_only"]["mean"]
     for part in ("semi_supervised", "supervised_only"):
         for row in entry[part]["per_seed"]:
             row.pop("run_dir")
