@@ -360,3 +360,18 @@ def test_the_plugins_discriminator_is_the_measured_deeper_variant_and_the_other_
     for name in dcgan_variants.VARIANTS:
         if not name.startswith("default"):
             assert refined_grids(build(name), image) == [], name
+
+
+@pytest.mark.parametrize("name, grids, width, dropout", [("default_deeper_16x16", [16, 8, 4], 64, 0.3),
+                                                         ("default_width_96", [8, 4], 96, 0.3),
+                                                         ("default_dropout_20", [8, 4], 64, 0.2)])
+def test_the_ceiling_variants_are_the_plugin_with_one_setting_of_its_discriminator_changed(name, grids, width, dropout):
+    variant = dcgan_variants.VARIANTS[name]
+    assert variant.recipe == dcgan_variants.DCGAN.recipe
+    assert variant.build_generator is dcgan_variants.DCGAN.build_generator
+    image = probe_spec(variant(), channels=1)
+    discriminator = variant().build_discriminator(10, image)
+    assert refined_grids(discriminator, image) == grids
+    assert discriminator.trunk[0].out_channels == width and discriminator.classify.in_features == 8 * width
+    assert {m.p for m in discriminator.trunk if isinstance(m, torch.nn.Dropout)} == {dropout}
+    assert discriminator.shift.pixels == 4
