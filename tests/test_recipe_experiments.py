@@ -209,17 +209,20 @@ def test_mlp_trunk_variants_keep_the_feature_matching_they_were_measured_with():
     assert {variant.recipe.generator_loss for variant in mlp_trunk.VARIANTS.values()} == {"feature-matching"}
 
 
-def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_set_beside(data_dir, isolated_env):
+@pytest.mark.parametrize("supervised_only", [False, True])
+def test_the_runner_compares_on_held_out_training_images_and_reports_the_test_set_beside(data_dir, isolated_env,
+                                                                                          supervised_only):
     import json
     import subprocess
 
     script = REPO / "benchmarks" / "recipes" / "mlp_trunk.py"
     proc = subprocess.run([sys.executable, script, "previous", "--data-dir", data_dir, "--iterations", "2",
-                           "--holdout", "200", "--num-labeled", "20"], env=isolated_env, capture_output=True, text=True,
-                          check=True)
+                           "--holdout", "200", "--num-labeled", "20", *["--supervised-only"] * supervised_only],
+                          env=isolated_env, capture_output=True, text=True, check=True)
     printed = json.loads(proc.stdout)
     assert (printed["variant"], printed["iterations"], printed["holdout"], printed["num_labeled"]) == (
         "previous", 2, 200, 20)
+    assert printed["supervised_only"] is supervised_only  # as the run's own configuration has it
     assert 0.0 <= printed["holdout_accuracy"] <= 1.0 and 0.0 <= printed["test_accuracy"] <= 1.0
 
 

@@ -42,6 +42,8 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
                         help="sganctl's --precision (default: strict fp32)")
     parser.add_argument("--holdout", type=int, default=10_000,
                         help="training images set aside to compare variants on (default: 10,000)")
+    parser.add_argument("--supervised-only", action="store_true",
+                        help="the variant's discriminator on its labels alone: what its network reaches without the GAN")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(script).parent))
     arch = f"{Path(script).stem}:{args.variant}"
@@ -51,7 +53,8 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
                                    device=args.device, precision=args.precision, data_dir=args.data_dir, out=out,
                                    checkpoint_every=10**9,
                                    log_every=500, eval_every=1000, lr_d=args.lr, lr_g=args.lr,
-                                   batch_size=args.batch, labeled_batch_size=args.batch, holdout=args.holdout),
+                                   batch_size=args.batch, labeled_batch_size=args.batch, holdout=args.holdout,
+                                   supervised_only=args.supervised_only),
                        log=lambda message: None)
         records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
 
@@ -60,6 +63,7 @@ def main(script: str, variants: dict, doc: str, num_labeled: int = 100, default_
 
     print(json.dumps({"variant": args.variant, "iterations": args.iterations, "seed": args.seed,
                       "num_labeled": result.config.num_labeled,
+                      "supervised_only": result.config.supervised_only,
                       "holdout": args.holdout, "holdout_accuracy": result.holdout and result.holdout.accuracy,
                       "test_accuracy": result.evaluation.accuracy, "seconds": round(time.perf_counter() - started),
                       "device": str(result.config.device), "precision": args.precision,
