@@ -19,6 +19,11 @@ from . import __version__
 out = Console()  # stdout: results for humans; --json output bypasses rich entirely
 
 
+def say(line: str) -> None:
+    """One line for a person on stdout, never folded: a path in it stays whole in a log or a pipe (80 columns)."""
+    out.print(line, highlight=False, soft_wrap=True)
+
+
 def _emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2))
 
@@ -111,7 +116,7 @@ def archs(ctx, as_json):
         _emit_json(rows)
         return
     if not rows:
-        out.print("No architecture plugins are installed (or SGANCTL_PLUGINS names none); reinstall sganctl.")
+        say("No architecture plugins are installed (or SGANCTL_PLUGINS names none); reinstall sganctl.")
         return
     table = Table(title="Architectures")
     for column in ("name", "package", "version", "API", "status", "description"):
@@ -207,7 +212,7 @@ def archs_check(name, as_json):
         for c in checks:
             table.add_row(c.image, escape(c.name), "[green]pass[/]" if c.passed else "[red]FAIL[/]", escape(c.detail))
         out.print(table)
-        out.print("[green]all checks passed[/]" if passed else "[red]some checks failed[/]")
+        say("[green]all checks passed[/]" if passed else "[red]some checks failed[/]")
     sys.exit(0 if passed else 1)
 
 
@@ -308,14 +313,14 @@ def train(ctx, as_json, resume_dir, config_file, dry_run, **options):
     if as_json:
         _emit_json(result.to_dict())
         return
-    out.print(f"run directory: [bold]{result.run_dir}[/]", highlight=False)
-    out.print(f"test accuracy: [bold]{result.evaluation.accuracy:.4f}[/] on {result.evaluation.num_test} images "
-              f"after {result.iterations} iterations ({result.seconds:.1f} s)", highlight=False)
+    run_dir = escape(str(result.run_dir))
+    say(f"run directory: [bold]{run_dir}[/]")
+    say(f"test accuracy: [bold]{result.evaluation.accuracy:.4f}[/] on {result.evaluation.num_test} images "
+        f"after {result.iterations} iterations ({result.seconds:.1f} s)")
     if result.holdout:
-        out.print(f"held-out accuracy: [bold]{result.holdout.accuracy:.4f}[/] on {result.holdout.num_test} "
-                  "training images set aside by --holdout", highlight=False)
-    out.print(f"next: sganctl eval {result.run_dir} ; sganctl sample {result.run_dir} --grid 4x4",
-              highlight=False, soft_wrap=True)
+        say(f"held-out accuracy: [bold]{result.holdout.accuracy:.4f}[/] on {result.holdout.num_test} "
+            "training images set aside by --holdout")
+    say(f"next: sganctl eval {run_dir} ; sganctl sample {run_dir} --grid 4x4")
 
 
 def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
@@ -351,10 +356,10 @@ def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
         table.add_row(key, str(value), origin[key])
     out.print(table)
     if data_location is None:
-        out.print(f"{resolved.dataset} data are not here yet: the label and hold-out counts are checked when the run "
-                  "reads them (after a download)", highlight=False)
+        say(f"{escape(resolved.dataset)} data are not here yet: the label and hold-out counts are checked when the "
+            "run reads them (after a download)")
     else:
-        out.print(f"label and hold-out counts checked against the data in {data_location}", highlight=False)
+        say(f"label and hold-out counts checked against the data in {escape(str(data_location))}")
 
 
 @main.command(name="eval")
@@ -377,11 +382,11 @@ def eval_command(run, data_dir, device, as_json):
     if as_json:
         _emit_json(result.to_dict())
         return
-    out.print(f"checkpoint: {result.checkpoint} (iteration {result.iteration})", highlight=False)
-    out.print(f"test accuracy: [bold]{result.accuracy:.4f}[/] ({result.num_test} images)", highlight=False)
+    say(f"checkpoint: {escape(str(result.checkpoint))} (iteration {result.iteration})")
+    say(f"test accuracy: [bold]{result.accuracy:.4f}[/] ({result.num_test} images)")
     if result.holdout:
-        out.print(f"held-out accuracy: [bold]{result.holdout.accuracy:.4f}[/] ({result.holdout.num_test} training "
-                  "images set aside by --holdout; choose settings on this, not on the test set)", highlight=False)
+        say(f"held-out accuracy: [bold]{result.holdout.accuracy:.4f}[/] ({result.holdout.num_test} training "
+            "images set aside by --holdout; choose settings on this, not on the test set)")
     per_class = Table(title="Per-class accuracy")
     per_class.add_column("class")
     per_class.add_column("accuracy", justify="right")
@@ -425,8 +430,7 @@ def runs_command(folder, as_json):
         _emit_json([summary.to_dict() for summary in summaries])
         return
     if not summaries:
-        out.print(f"no runs under {folder or DEFAULT_OUT}/ yet; train one with 'sganctl train --arch NAME'",
-                  highlight=False)
+        say(f"no runs under {escape(str(folder or DEFAULT_OUT))}/ yet; train one with 'sganctl train --arch NAME'")
         return
 
     def count(value) -> str:
@@ -490,7 +494,7 @@ def datasets(ctx, data_dir, as_json):
         names = row["classes"] or []
         classes = f"{len(names)} ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})" if names else "folders"
         shape = "x".join(map(str, row["image_shape"])) if row["image_shape"] else "any"
-        where = row["location"] or "no" if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
+        where = escape(row["location"] or "no") if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
         table.add_row(row["name"], row["package"], row["version"], escape(classes), shape, where)
     out.print(table)
 

@@ -23,7 +23,7 @@ SHORT = {"loss_d_sup": "D-sup", "loss_d_unsup": "D-uns", "loss_g": "G", "acc_lab
 
 
 def info(message: str) -> None:
-    err.print(message, highlight=False, soft_wrap=True)
+    err.print(message, markup=False, highlight=False, soft_wrap=True)  # messages carry paths, which may hold [ ]
 
 
 class TrainingProgress:

@@ -78,6 +78,19 @@ def test_sample_show_and_annotate(sganctl, data_dir):
         assert image.size[0] >= 2 * 64
 
 
+def test_paths_are_printed_whole_even_long_and_holding_brackets(sganctl, data_dir):
+    sganctl.env["COLUMNS"] = "80"  # what rich assumes when the output is a log or a pipe
+    out = sganctl.cwd / ("runs [kept] for the comparison of a long and carefully named experiment " + "x" * 40)
+    proc = sganctl("train", "--arch", "mlp", "--num-labeled", "20", "--iterations", "2", "--batch-size", "4",
+                   "--data-dir", data_dir, "--out", out)
+    run = next(out.iterdir())
+    assert f"run directory: {run}" in proc.stdout.splitlines(), proc.stdout  # not folded, brackets kept
+    assert f"next: sganctl eval {run} ; sganctl sample {run} --grid 4x4" in proc.stdout.splitlines()
+    assert f"run directory: {run}" in proc.stderr.splitlines(), proc.stderr  # the log line when training starts
+    evaluated = sganctl("eval", run, "--data-dir", data_dir).stdout.splitlines()
+    assert f"checkpoint: {run / 'checkpoint.safetensors'} (iteration 2)" in evaluated
+
+
 def test_the_command_list_says_each_commands_job_whole_in_an_80_column_terminal(sganctl):
     sganctl.env["COLUMNS"] = "80"
     listing = sganctl("--help").stdout.split("Commands:")[1]
