@@ -15,7 +15,7 @@
 # back what ended: results/ (the results file with the new rows, their curves), logs/ (one JSON line per variant run,
 # a log per command).
 #
-# The same script checks its commands on a CPU in a few minutes, writing nothing into the repository:
+# The same script checks its commands on a CPU in 10 to 25 minutes, writing nothing into the repository:
 #   DEVICE=cpu PRECISION=32 ITERATIONS=2 JOBS=1 DATA=../shared/data OUT=/tmp/gpu-session bash benchmarks/gpu_session.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
