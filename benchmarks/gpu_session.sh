@@ -26,9 +26,8 @@ DATA=${DATA:-.gpu-data}
 ITERATIONS=${ITERATIONS:-}  # empty: the recipe's length
 JOBS=${JOBS:-6}  # each harness's runs at once: a setup's three seeds and their baselines
 OUT=${OUT:?set OUT to the folder that receives what is measured}
-work=$OUT
-mkdir -p "$work/logs" "$work/results"
-cp benchmarks/results.json "$work/results/results.json"
+mkdir -p "$OUT/logs" "$OUT/results"
+cp benchmarks/results.json "$OUT/results/results.json"
 
 if [ -d .whl ]; then  # the device machine has torch and most of what sganctl needs, but not sganctl itself
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
@@ -36,8 +35,8 @@ if [ -d .whl ]; then  # the device machine has torch and most of what sganctl ne
     export PYTHONPATH=/tmp/site
 fi
 python3 -c 'import sys, torch, sganctl; print(sys.version, torch.__version__, sganctl.__version__,
-      torch.cuda.is_available() and torch.cuda.get_device_name())' > "$work/logs/versions.txt" 2>&1 || exit 2
-nvidia-smi > "$work/logs/nvidia-smi.txt" 2>&1
+      torch.cuda.is_available() and torch.cuda.get_device_name())' > "$OUT/logs/versions.txt" 2>&1 || exit 2
+nvidia-smi > "$OUT/logs/nvidia-smi.txt" 2>&1
 # the variant script's own default is a 1,000-iteration screen: it is told the recipe's length
 variant_iterations=${ITERATIONS:-$(python3 -c 'from sganctl_dcgan import DCGAN; print(DCGAN.recipe.iterations)')}
 
@@ -46,7 +45,7 @@ variant_iterations=${ITERATIONS:-$(python3 -c 'from sganctl_dcgan import DCGAN; 
 for setup in dcgan-20pct dcgan-100; do
     PYTHONUNBUFFERED=1 python3 benchmarks/accuracy.py --data-dir "$DATA" --setups "$setup" --seeds 0,1,2 \
         ${ITERATIONS:+--iterations "$ITERATIONS"} --device "$DEVICE" --precision "$PRECISION" --jobs "$JOBS" \
-        --out "$work/results/results.json" > "$work/logs/$setup.log" 2>&1 &
+        --out "$OUT/results/results.json" > "$OUT/logs/$setup.log" 2>&1 &
 done
 # what caps the 20% setup: each discriminator on its 12,000 labels alone (seeds 0 and 1), then semi-supervised (seed 0),
 # held out; `default` is the plugin as installed
@@ -56,10 +55,10 @@ for variant in default default_deeper_16x16 default_width_96 default_dropout_20;
         name="$variant-12000-${run%% *}"
         python3 benchmarks/recipes/dcgan_variants.py "$variant" --data-dir "$DATA" --num-labeled 12000 ${run#* } \
             --iterations "$variant_iterations" --device "$DEVICE" --precision "$PRECISION" \
-            > "$work/logs/$name.json" 2> "$work/logs/$name.err" &
+            > "$OUT/logs/$name.json" 2> "$OUT/logs/$name.err" &
     done
 done
 wait
-echo "measured: $(ls "$work/logs" | wc -l) logs under $OUT"
-grep -h '"setup"' "$work"/logs/dcgan-*.log
-cat "$work"/logs/*.json
+echo "measured: $(ls "$OUT/logs" | wc -l) logs under $OUT"
+grep -h '"setup"' "$OUT"/logs/dcgan-*.log
+cat "$OUT"/logs/*.json

@@ -19,7 +19,7 @@ convolutions with stride-1 ones added (:class:`DeeperDiscriminator`); the
 8x8 and 4x4 one became the plugin's discriminator, so every variant above
 them but ``default`` is built on :class:`FourConvolutions`, the networks
 it was measured on. The ones after them are the plugin as installed with
-one setting of its discriminator changed (:func:`plugin_discriminator`).
+one setting of its discriminator changed (:func:`with_discriminator`).
 Trains with 100 labels (``--num-labeled``) and prints the final accuracy
 on 10,000 held-out training images (what variants are compared on) and on
 the test set.
@@ -49,18 +49,27 @@ class FourConvolutions(DCGAN):
 TeacherAt10 = recipe_variant(FourConvolutions, consistency=10.0)
 
 
+def with_discriminator(architecture: type, **settings) -> type:
+    """A subclass of ``architecture`` whose discriminator is :class:`DCGANDiscriminator` with these settings.
+
+    The network twin of :func:`recipe_variant`: the recipe and the
+    generator stay ``architecture``'s.
+    """
+
+    class Changed(architecture):
+        def build_discriminator(self, num_classes, image):
+            return DCGANDiscriminator(num_classes, image, **settings)
+
+    return Changed
+
+
 def shifted(pixels: int) -> type:
     """The recipe the variants were measured on with a random shift of up to ``pixels`` as D's first step.
 
     `compact`'s 2 pixels at 28x28 are about 4.6 at dcgan's 64x64; the shift
     took `compact` from 96% to 98% with 100 labels (BENCHMARKS.md).
     """
-
-    class Shifted(TeacherAt10):
-        def build_discriminator(self, num_classes, image):
-            return DCGANDiscriminator(num_classes, image, shift=pixels, deepen_after=())
-
-    return Shifted
+    return with_discriminator(TeacherAt10, shift=pixels, deepen_after=())
 
 
 # `dcgan`'s networks before its random shift: every variant but `default` and `shift_*` was measured on them, so
@@ -109,22 +118,6 @@ def deeper(after) -> type:
     return Deeper
 
 
-def plugin_discriminator(**changes) -> type:
-    """The plugin as installed, its discriminator built with these of :class:`DCGANDiscriminator`'s settings changed.
-
-    The screens of what caps the 20% setup (BENCHMARKS.md, "What caps
-    `dcgan` at 12,000 labels"): the deeper network on its labels alone
-    flattens near 99.1% held out whatever the optimiser or the length, so
-    these change the network itself, one setting each.
-    """
-
-    class Changed(DCGAN):
-        def build_discriminator(self, num_classes, image):
-            return DCGANDiscriminator(num_classes, image, **changes)
-
-    return Changed
-
-
 VARIANTS = {
     "default": recipe_variant(DCGAN),  # the plugin as installed, for reference
     # the plugin before its stride-1 convolutions at 8x8 and 4x4: its recipe on DCGAN's four convolutions
@@ -159,13 +152,15 @@ VARIANTS = {
     # the plugin's `deepen_after`)
     "default_deeper_4x4": deeper(after=(3,)),
     "default_deeper_8x8_4x4": deeper(after=(2, 3)),
-    # the plugin with one change to its discriminator each, for the 12,000-label ceiling: a stride-1 convolution at
-    # 16x16 as well (depth, what lifted compact's; +21% of the discriminator's arithmetic), every convolution 1.5 times
-    # as wide (what did not lift compact's; 2.25 times the arithmetic), or less dropout (its training batches with
-    # dropout score about what its held-out images do, so it may be held back rather than overfitting)
-    "default_deeper_16x16": plugin_discriminator(deepen_after=(1, 2, 3)),
-    "default_width_96": plugin_discriminator(width=96),
-    "default_dropout_20": plugin_discriminator(dropout=0.2),
+    # the plugin with one change to its discriminator each, for the 12,000-label ceiling (BENCHMARKS.md, "What caps
+    # `dcgan` at 12,000 labels": on its labels alone the plugin's network flattens near 99.1% held out whatever the
+    # optimiser or the length): a stride-1 convolution at 16x16 as well (depth, what lifted compact's; +21% of the
+    # discriminator's arithmetic), every convolution 1.5 times as wide (what did not lift compact's; 2.25 times the
+    # arithmetic), or less dropout (its training batches with dropout score about what its held-out images do, so it
+    # may be held back rather than overfitting)
+    "default_deeper_16x16": with_discriminator(DCGAN, deepen_after=(1, 2, 3)),
+    "default_width_96": with_discriminator(DCGAN, width=96),
+    "default_dropout_20": with_discriminator(DCGAN, dropout=0.2),
 }
 globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
 
