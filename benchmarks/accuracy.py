@@ -241,8 +241,12 @@ def join_kept_row(entry: dict, run_dirs: list, labels: list, out: Path, old_rows
               "seeds_added": kept.get("seeds_added", []) + [
                   {"seeds": entry["seeds"], "sganctl": entry["sganctl"],
                    "curves": str(picture.relative_to(out.parent))}]}
-    joined.update(seed_summaries(*(sorted(kept[part]["per_seed"] + entry[part]["per_seed"], key=lambda r: r["seed"])
-                                   for part in ("semi_supervised", "supervised_only"))))
+
+    def every_seed(part: str) -> list:
+        """The part's per-seed rows, the kept row's and the added ones, in seed order."""
+        return sorted(kept[part]["per_seed"] + entry[part]["per_seed"], key=lambda r: r["seed"])
+
+    joined.update(seed_summaries(every_seed("semi_supervised"), every_seed("supervised_only")))
     entry.clear()
     entry.update(joined)
 
