@@ -12,16 +12,29 @@ import click
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from . import __version__
 
+UNBOUNDED = 100_000
+"""Columns to measure a table in when nothing bounds its width."""
 out = Console()  # stdout: results for humans; --json output bypasses rich entirely
 
 
 def say(line: str) -> None:
     """One line for a person on stdout, never folded: a path in it stays whole in a log or a pipe (80 columns)."""
     out.print(line, highlight=False, soft_wrap=True)
+
+
+def show(table: Table) -> None:
+    """A table for a person on stdout. A terminal (or COLUMNS) sets its width; in a log or a pipe rich would
+    assume 80 columns and cut the run and plugin names people type, so there it is as wide as its cells."""
+    if out.is_terminal or os.environ.get("COLUMNS"):
+        out.print(table)
+        return
+    natural = Measurement.get(out, out.options.update_width(UNBOUNDED), table).maximum
+    Console(width=max(natural, out.width)).print(table)
 
 
 def _emit_json(data) -> None:
@@ -125,7 +138,7 @@ def archs(ctx, as_json):
         status = "[green]ok[/]" if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
         table.add_row(row["name"], row["package"], row["version"], str(row["api_version"] or "-"),
                       status, row["description"])
-    out.print(table)
+    show(table)
 
 
 @archs.command(name="show", short_help="One architecture: description, image spec, recipe, parameter counts.")
@@ -171,7 +184,7 @@ def archs_show(name, as_json):
         table.add_row(f"recipe.{key}", str(value))
     table.add_row("generator parameters", f"{counts['generator']:,}")
     table.add_row("discriminator parameters", f"{counts['discriminator']:,} ({info['parameters']['for']})")
-    out.print(table)
+    show(table)
 
 
 @archs.command(name="check", short_help="Check an architecture against the plugin contract (exit 1 if not).")
@@ -211,7 +224,7 @@ def archs_check(name, as_json):
         table.add_column("detail", overflow="fold")
         for c in checks:
             table.add_row(c.image, escape(c.name), "[green]pass[/]" if c.passed else "[red]FAIL[/]", escape(c.detail))
-        out.print(table)
+        show(table)
         say("[green]all checks passed[/]" if passed else "[red]some checks failed[/]")
     sys.exit(0 if passed else 1)
 
@@ -354,7 +367,7 @@ def _print_dry_run(config, from_file: dict, given: dict, as_json: bool) -> None:
         table.add_column(column)
     for key, value in values.items():
         table.add_row(key, str(value), origin[key])
-    out.print(table)
+    show(table)
     if data_location is None:
         say(f"{escape(resolved.dataset)} data are not here yet: the label and hold-out counts are checked when the "
             "run reads them (after a download)")
@@ -393,14 +406,14 @@ def eval_command(run, data_dir, device, as_json):
     per_class.add_column("images", justify="right")
     for name, acc, row in zip(result.class_names, result.per_class, result.confusion):
         per_class.add_row(escape(name), f"{acc:.4f}", str(sum(row)))
-    out.print(per_class)
+    show(per_class)
     confusion = Table(title="Confusion matrix (rows: true, columns: predicted)")
     confusion.add_column("")
     for name in result.class_names:
         confusion.add_column(escape(name), justify="right")
     for i, (name, row) in enumerate(zip(result.class_names, result.confusion)):
         confusion.add_row(escape(name), *[f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)])
-    out.print(confusion)
+    show(confusion)
 
 
 @main.command(name="runs", short_help="List the runs in a folder: how far each got, what it measured.")
@@ -458,7 +471,7 @@ def runs_command(folder, as_json):
                       *(accuracy(value, summary) for value in summary.latest[1:]))
     if any(summary.measured_earlier for summary in summaries):
         table.caption = "*: measured before the run's last iteration (--json: at which)"
-    out.print(table)
+    show(table)
 
 
 @main.group(invoke_without_command=True, short_help="List the installed datasets and whether their data are here.")
@@ -496,7 +509,7 @@ def datasets(ctx, data_dir, as_json):
         shape = "x".join(map(str, row["image_shape"])) if row["image_shape"] else "any"
         where = escape(row["location"] or "no") if row["status"] == "ok" else f"[red]{escape(row['status'])}[/]"
         table.add_row(row["name"], row["package"], row["version"], escape(classes), shape, where)
-    out.print(table)
+    show(table)
 
 
 @datasets.command(name="fetch")
@@ -536,7 +549,7 @@ def predict(run, images, device, as_json):
         table.add_column(column, overflow="fold")
     for row in predictions:
         table.add_row(escape(row["file"]), escape(row["class"]), f"{row['probability']:.4f}")
-    out.print(table)
+    show(table)
 
 
 @main.command()
@@ -624,7 +637,7 @@ def info(data_dir, as_json):
         table.add_row(kind, ", ".join(f"{p['name']} ({p['package']} {p['version']})" for p in report[kind]))
     for key in ("data_dir", "cache"):
         table.add_row(key, str(report[key]))
-    out.print(table)
+    show(table)
 
 
 if __name__ == "__main__":  # pragma: no cover
