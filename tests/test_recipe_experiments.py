@@ -378,3 +378,25 @@ def test_the_ceiling_variants_are_the_plugin_with_one_setting_of_its_discriminat
     assert discriminator.trunk[0].out_channels == width and discriminator.classify.in_features == 8 * width
     assert {m.p for m in discriminator.trunk if isinstance(m, torch.nn.Dropout)} == {dropout}
     assert discriminator.shift.pixels == 4
+
+
+def test_the_turned_ceiling_variant_is_the_plugin_with_a_random_turn_and_zoom_after_its_shift():
+    variant = dcgan_variants.VARIANTS["default_affine_10"]
+    assert variant.recipe == dcgan_variants.DCGAN.recipe
+    assert variant.build_generator is dcgan_variants.DCGAN.build_generator
+    image = probe_spec(variant(), channels=1)
+    torch.manual_seed(0)
+    plugin = dcgan_variants.DCGAN().build_discriminator(10, image)
+    torch.manual_seed(0)
+    turned = variant().build_discriminator(10, image)
+    shift, affine = turned.shift
+    assert (shift.pixels, affine.degrees, affine.zoom) == (4, 10, 0.1)
+    assert len(turned.state_dict()) == len(plugin.state_dict())
+    for (name, mine), theirs in zip(turned.state_dict().items(), plugin.state_dict().values()):
+        assert torch.equal(mine, theirs), name  # the plugin's layers and first weights: only the input step differs
+    images = torch.rand(8, image.channels, image.height, image.width)
+    assert torch.equal(turned.shift.eval()(images), images)  # the classifier people get never turns
+    torch.manual_seed(1)
+    shifted_only = plugin.shift.train()(images)
+    torch.manual_seed(1)
+    assert not torch.allclose(turned.shift.train()(images), shifted_only)

@@ -19,7 +19,8 @@ convolutions with stride-1 ones added (:class:`DeeperDiscriminator`); the
 8x8 and 4x4 one became the plugin's discriminator, so every variant above
 them but ``default`` is built on :class:`FourConvolutions`, the networks
 it was measured on. The ones after them are the plugin as installed with
-one setting of its discriminator changed (:func:`with_discriminator`).
+one setting of its discriminator changed (:func:`with_discriminator`), or
+its input turned and zoomed as well as shifted (:func:`turned`).
 Trains with 100 labels (``--num-labeled``) and prints the final accuracy
 on 10,000 held-out training images (what variants are compared on) and on
 the test set.
@@ -27,6 +28,7 @@ the test set.
 
 from __future__ import annotations
 
+from compact_variants import RandomAffine
 from sganctl_dcgan import DCGAN, DCGANDiscriminator, refining_layers
 from torch import nn
 from variant_runner import main, recipe_variant
@@ -108,6 +110,24 @@ class DeeperDiscriminator(DCGANDiscriminator):
         self.trunk = nn.Sequential(*layers)
 
 
+def turned(degrees: float, zoom: float) -> type:
+    """The plugin as installed with `compact`'s :class:`RandomAffine` (a turn and a zoom) after its shift.
+
+    With 100 labels the turn did not help `compact` (BENCHMARKS.md); with
+    12,000 the supervised loss leads, where such augmentation is what lifts
+    a convolutional network on MNIST. Its layers and their random draws are
+    the plugin's, so only the input step differs.
+    """
+
+    class Turned(DCGAN):
+        def build_discriminator(self, num_classes, image):
+            network = DCGANDiscriminator(num_classes, image)
+            network.shift = nn.Sequential(network.shift, RandomAffine(degrees, zoom))
+            return network
+
+    return Turned
+
+
 def deeper(after) -> type:
     """The plugin's four convolutions with :class:`DeeperDiscriminator`'s ``after``, its recipe, shift, generator."""
 
@@ -161,6 +181,9 @@ VARIANTS = {
     "default_deeper_16x16": with_discriminator(DCGAN, deepen_after=(1, 2, 3)),
     "default_width_96": with_discriminator(DCGAN, width=96),
     "default_dropout_20": with_discriminator(DCGAN, dropout=0.2),
+    # the plugin with each input also turned by up to 10 degrees and zoomed by up to 10% in training (for the same
+    # ceiling: augmentation rather than the network's settings)
+    "default_affine_10": turned(10, 0.1),
 }
 globals().update(VARIANTS)  # so that `dcgan_variants:NAME` resolves as an --arch
 
