@@ -471,6 +471,8 @@ def runs_command(folder, as_json):
                       *(accuracy(value, summary) for value in summary.latest[1:]))
     if any(summary.measured_earlier for summary in summaries):
         table.caption = "*: measured before the run's last iteration (--json: at which)"
+    if Measurement.get(out, out.options.update_width(UNBOUNDED), table).minimum > out.width:  # a name too long:
+        table.columns[0].no_wrap, table.columns[0].overflow = False, "fold"  # folded over lines rather than cut
     show(table)
 
 

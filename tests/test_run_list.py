@@ -117,9 +117,9 @@ def test_the_command_lists_runs_as_a_table_and_as_json(sganctl, folder):
     assert all(len(line) <= 80 for line in table.splitlines())
 
 
-def test_a_table_in_a_log_or_a_pipe_is_as_wide_as_its_cells(sganctl, tmp_path):
-    """With no terminal and no COLUMNS rich assumes 80 columns and cuts cells short ("00000-dcgan_vari…",
-    "basel…"): the names people type into --resume and --arch would be lost from logs and greps."""
+def test_a_table_in_a_log_or_a_pipe_is_as_wide_as_its_cells_and_a_terminal_folds_long_names(sganctl, tmp_path):
+    """With no terminal and no COLUMNS rich assumes 80 columns and cut cells short ("00000-dcgan_vari…",
+    "basel…"): the names people type into --resume and --arch were lost from logs and greps, and from terminals."""
     del sganctl.env["COLUMNS"]
     name = "00000-dcgan_variants_default_width_96_with_a_long_experiment_name-mnist-12000"
     _run(tmp_path, name, 4700, {"state": "running", "iteration": 200}, supervised_only=True)
@@ -128,8 +128,11 @@ def test_a_table_in_a_log_or_a_pipe_is_as_wide_as_its_cells(sganctl, tmp_path):
     described = {arch["name"]: arch["description"] for arch in sganctl.json("archs")}
     listed = sganctl("archs").stdout
     assert all(description in listed for description in described.values()), "each on one line, whole"
-    sganctl.env["COLUMNS"] = "80"  # a width set on purpose is kept
-    assert all(len(line) <= 80 for line in sganctl("runs", tmp_path).stdout.splitlines())
+    sganctl.env["COLUMNS"] = "80"  # a terminal's width is kept: the name too long for it is folded, not cut
+    lines = sganctl("runs", tmp_path).stdout.splitlines()
+    body = lines[next(i for i, line in enumerate(lines) if line.startswith("───")) + 1:]
+    assert all(len(line) <= 80 for line in lines) and "…" not in "".join(lines)
+    assert "".join(line.split()[0] for line in body) == name and body[0].split()[1:3] == ["baseline", "200/4,700"]
 
 
 def test_no_runs_yet_is_not_an_error_but_a_missing_folder_is(sganctl, tmp_path):
