@@ -51,8 +51,8 @@ class FourConvolutions(DCGAN):
 TeacherAt10 = recipe_variant(FourConvolutions, consistency=10.0)
 
 
-def with_discriminator(architecture: type, **settings) -> type:
-    """A subclass of ``architecture`` whose discriminator is :class:`DCGANDiscriminator` with these settings.
+def with_discriminator(architecture: type, network=DCGANDiscriminator, **settings) -> type:
+    """A subclass of ``architecture`` whose discriminator is ``network(num_classes, image, **settings)``.
 
     The network twin of :func:`recipe_variant`: the recipe and the
     generator stay ``architecture``'s.
@@ -60,7 +60,7 @@ def with_discriminator(architecture: type, **settings) -> type:
 
     class Changed(architecture):
         def build_discriminator(self, num_classes, image):
-            return DCGANDiscriminator(num_classes, image, **settings)
+            return network(num_classes, image, **settings)
 
     return Changed
 
@@ -118,24 +118,19 @@ def turned(degrees: float, zoom: float) -> type:
     a convolutional network on MNIST. Its layers and their random draws are
     the plugin's, so only the input step differs.
     """
+    return with_discriminator(DCGAN, turned_discriminator, degrees=degrees, zoom=zoom)
 
-    class Turned(DCGAN):
-        def build_discriminator(self, num_classes, image):
-            network = DCGANDiscriminator(num_classes, image)
-            network.shift = nn.Sequential(network.shift, RandomAffine(degrees, zoom))
-            return network
 
-    return Turned
+def turned_discriminator(num_classes, image, degrees: float, zoom: float) -> DCGANDiscriminator:
+    """The plugin's discriminator with :class:`RandomAffine` after its shift, the input step :func:`turned` screens."""
+    network = DCGANDiscriminator(num_classes, image)
+    network.shift = nn.Sequential(network.shift, RandomAffine(degrees, zoom))
+    return network
 
 
 def deeper(after) -> type:
     """The plugin's four convolutions with :class:`DeeperDiscriminator`'s ``after``, its recipe, shift, generator."""
-
-    class Deeper(FourConvolutions):
-        def build_discriminator(self, num_classes, image):
-            return DeeperDiscriminator(num_classes, image, after=after)
-
-    return Deeper
+    return with_discriminator(FourConvolutions, DeeperDiscriminator, after=after)
 
 
 VARIANTS = {
